@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import factory
+
+from tongban.accounts.constants import StaffRoleKind, UserKind
+from tongban.accounts.models import StaffRole, User
+from tongban.core.identifiers import make_resident_id
+from tongban.regions.models import Region
+from tongban.regions.tests.factories import DepartmentFactory
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    full_name = factory.Sequence(lambda n: f"张{n}")
+    kind = UserKind.RESIDENT
+    id_number = factory.Sequence(lambda n: make_resident_id("120101", dt.date(1980, 1, 1) + dt.timedelta(days=n), n))
+    region = factory.LazyFunction(lambda: Region.objects.get(code="120000"))
+    password = factory.django.Password("correct-horse-battery")
+
+
+class StaffFactory(UserFactory):
+    kind = UserKind.STAFF
+    id_number: Any = ""
+
+    @factory.post_generation
+    def roles(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
+        """``StaffFactory(roles=[(department, StaffRoleKind.REVIEWER)])``."""
+        if not create or not extracted:
+            return
+        for department, role in extracted:
+            StaffRole.objects.create(user=obj, department=department, role=role)
+
+
+class StaffRoleFactory(factory.django.DjangoModelFactory[StaffRole]):
+    class Meta:
+        model = StaffRole
+
+    user = factory.SubFactory(StaffFactory)
+    department = factory.SubFactory(DepartmentFactory)
+    role = StaffRoleKind.REVIEWER

@@ -1,0 +1,67 @@
+"""The HTTP API under ``/api/v1/``: one NinjaAPI, one error shape, a router per app."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from tongban.core.errors import ApplicationError
+
+api = NinjaAPI(
+    title="Tongban API",
+    version="1",
+    description="Government services in one network: catalog, cases, licences, hotline.",
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(ApplicationError)
+def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    details = [
+        {
+            "loc": [str(p) for p in e.get("loc", [])],
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
+        for e in exc.errors
+    ]
+    body = {"code": "validation_error", "message": _("Some fields are invalid."), "details": details}
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    body = {"code": "not_authenticated", "message": _("Please log in first.")}
+    return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"code": "not_found", "message": _("Not found.")}, status=404)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"code": "http_error", "message": str(exc)}, status=exc.status_code)
+
+
+@api.get("/ping", tags=["system"], summary="Liveness check")
+def ping(request: HttpRequest) -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def _register_routers() -> None:
+    from tongban.catalog.api import router as catalog_router
+
+    api.add_router("/catalog/", catalog_router)
+
+
+_register_routers()

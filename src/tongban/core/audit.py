@@ -1,0 +1,134 @@
+"""Writing and checking the audit trail. Apps write events through their own ``events.py``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tongban.core.context import current
+from tongban.core.models import AuditEvent, AuditStreamHead
+
+
+class Actor:
+    """Anything with a primary key and a label; a ``User`` qualifies, ``None`` means the system."""
+
+    pk: Any
+
+
+def _canonical(event: AuditEvent) -> bytes:
+    payload = {
+        "stream": event.stream,
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.isoformat(),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "actor_role": event.actor_role,
+        "source": event.source,
+        "request_id": event.request_id,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "reason": event.reason,
+        "data": event.data,
+        "prev_hash": event.prev_hash,
+    }
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+def compute_hash(event: AuditEvent) -> str:
+    return hashlib.sha256(_canonical(event)).hexdigest()
+
+
+def _locked_head(stream: str) -> AuditStreamHead:
+    try:
+        return AuditStreamHead.objects.select_for_update().get(stream=stream)
+    except AuditStreamHead.DoesNotExist:
+        try:
+            with transaction.atomic():
+                return AuditStreamHead.objects.create(stream=stream)
+        except IntegrityError:
+            return AuditStreamHead.objects.select_for_update().get(stream=stream)
+
+
+def record(
+    *,
+    stream: str,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    actor: Any = None,
+    actor_role: str = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to ``stream``. Must run inside the transaction of the change it records."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record must be called inside a transaction")
+    ctx = current()
+    head = _locked_head(stream)
+    event = AuditEvent(
+        stream=stream,
+        seq=head.seq + 1,
+        occurred_at=timezone.now(),
+        actor_id=getattr(actor, "pk", None),
+        actor_label=(str(actor.get_username()) if hasattr(actor, "get_username") else str(actor or "system"))[:150],
+        actor_role=actor_role,
+        source=ctx.source,
+        request_id=ctx.request_id,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        reason=reason,
+        data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
+        prev_hash=head.last_hash,
+    )
+    event.hash = compute_hash(event)
+    event.save()
+    head.seq = event.seq
+    head.last_hash = event.hash
+    head.save(update_fields=["seq", "last_hash"])
+    return event
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    stream: str
+    seq: int
+    problem: str
+
+
+def verify_stream(events: Iterable[AuditEvent], *, head: AuditStreamHead | None = None) -> list[ChainProblem]:
+    problems: list[ChainProblem] = []
+    prev_hash = ""
+    expected_seq = 1
+    stream = ""
+    for event in events:
+        stream = event.stream
+        if event.seq != expected_seq:
+            problems.append(ChainProblem(stream, event.seq, f"expected sequence {expected_seq}"))
+        if event.prev_hash != prev_hash:
+            problems.append(ChainProblem(stream, event.seq, "previous hash does not match"))
+        if compute_hash(event) != event.hash:
+            problems.append(ChainProblem(stream, event.seq, "content does not match its hash"))
+        prev_hash = event.hash
+        expected_seq = event.seq + 1
+    if head is not None and (head.seq != expected_seq - 1 or head.last_hash != prev_hash):
+        problems.append(ChainProblem(head.stream, head.seq, "events are missing at the end of the chain"))
+    return problems
+
+
+def verify_all(streams: Iterable[str] | None = None) -> list[ChainProblem]:
+    heads = AuditStreamHead.objects.all()
+    if streams is not None:
+        heads = heads.filter(stream__in=list(streams))
+    problems: list[ChainProblem] = []
+    for head in heads.iterator():
+        events = AuditEvent.objects.filter(stream=head.stream).order_by("seq").iterator()
+        problems.extend(verify_stream(events, head=head))
+    return problems
