@@ -30,7 +30,7 @@ class StaffFactory(UserFactory):
     id_number: Any = ""
 
     @factory.post_generation
-    def roles(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
+    def roles(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
         """``StaffFactory(roles=[(department, StaffRoleKind.REVIEWER)])``."""
         if not create or not extracted:
             return
