@@ -212,6 +212,9 @@ class SearchTerm(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["term", "item"], name="search_term_item_unique")]
+        # Prefix lookups (``gongji`` → ``gongjijin``) on PostgreSQL need the pattern operator class
+        # whatever the database collation; SQLite ignores it and searches a range of the index.
+        indexes = [models.Index(fields=["term"], name="search_term_prefix_idx", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:
         return self.term
