@@ -5,9 +5,42 @@ from ninja import Router
 
 from tongban.catalog import selectors, uniformity
 from tongban.catalog.schemas import ItemDetailOut
+from tongban.catalog.search_schemas import ItemListOut
 from tongban.catalog.uniformity_schemas import UniformityOut, UniformityReportOut
 
 router = Router(tags=["catalog"])
+
+
+@router.get(
+    "/items",
+    response=ItemListOut,
+    summary="Search published items (Chinese, pinyin or initials) with filters; best matches first",
+)
+def item_list(
+    request: HttpRequest,
+    q: str = "",
+    region: str | None = None,
+    department: str | None = None,
+    kind: str | None = None,
+    service_object: str | None = None,
+    cross_region_mode: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> ItemListOut:
+    """Without ``q``, every published item passing the filters, by code. ``department`` is a
+    department code; ``service_object=natural_person`` (or ``legal_person``) includes items
+    serving both. ``page_size`` is at most 100. Bad values answer 422 with a stable code."""
+    result = selectors.item_search(
+        q=q,
+        region=region,
+        department=department,
+        kind=kind,
+        service_object=service_object,
+        cross_region_mode=cross_region_mode,
+        page=page,
+        page_size=page_size,
+    )
+    return ItemListOut.from_page(result)
 
 
 @router.get("/items/{code}", response=ItemDetailOut, summary="One published item with all its elements")
