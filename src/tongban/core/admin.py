@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from tongban.core.models import AuditEvent
+from tongban.core.models import AuditEvent, CalendarDay, CalendarYear
 
 
 @admin.register(AuditEvent)
@@ -20,3 +20,18 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
 
     def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False
+
+
+class CalendarDayInline(admin.TabularInline[CalendarDay, CalendarYear]):
+    model = CalendarDay
+    extra = 3
+    fields = ["date", "kind", "name"]
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin[CalendarYear]):
+    """Administrators enter a year's official schedule when the State Council announces it."""
+
+    list_display = ["year", "published", "source", "updated_at"]
+    list_filter = ["published"]
+    inlines = [CalendarDayInline]

@@ -70,3 +70,61 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise RuntimeError("audit events are append-only")
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Holiday (no work)")
+    WORKDAY = "workday", _("Make-up working day")
+
+
+class CalendarYear(models.Model):
+    """An official schedule of holidays and make-up working days for one year, entered by an administrator.
+
+    An entered schedule takes precedence over the ``chinesecalendar`` package's data for
+    that year. Only ``published`` schedules count: a draft can be prepared before the State
+    Council's notice is out.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    published = models.BooleanField(_("announced (in force)"), default=False)
+    source = models.CharField(
+        _("source"), max_length=300, blank=True, help_text=_("e.g. the notice's title and number")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("official calendar year")
+        verbose_name_plural = _("official calendar years")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(year__gte=2000, year__lte=2100), name="calendar_year_range")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A day that differs from the Monday–Friday rule: a holiday on a weekday or a make-up working day."""
+
+    calendar = models.ForeignKey(CalendarYear, on_delete=models.CASCADE, related_name="days", verbose_name=_("year"))
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=CalendarDayKind.choices)
+    name = models.CharField(_("holiday name"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=CalendarDayKind.values), name="calendar_day_kind_valid")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.date and self.calendar_id and self.date.year != self.calendar.year:
+            raise ValidationError({"date": _("The date is not in the calendar's year.")})
