@@ -135,6 +135,23 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Notifications (tongban.accounts.notifications): comma list of console, file, smtp, sms.
+TONGBAN_NOTIFY_BACKENDS = [
+    b.strip() for b in os.environ.get("TONGBAN_NOTIFY_BACKENDS", "file").split(",") if b.strip()
+]
+TONGBAN_NOTIFY_FILE = Path(os.environ.get("TONGBAN_NOTIFY_FILE", VAR_DIR / "notifications.log"))
+TONGBAN_SMS_GATEWAY_URL = os.environ.get("TONGBAN_SMS_GATEWAY_URL", "")
+TONGBAN_SMS_API_KEY = os.environ.get("TONGBAN_SMS_API_KEY", "")
+TONGBAN_SMS_SENDER = os.environ.get("TONGBAN_SMS_SENDER", "TONGBAN")
+TONGBAN_SMS_SIGNATURE = os.environ.get("TONGBAN_SMS_SIGNATURE", "通办")
+TONGBAN_SMS_TIMEOUT = float(os.environ.get("TONGBAN_SMS_TIMEOUT", "5"))
+EMAIL_HOST = os.environ.get("TONGBAN_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("TONGBAN_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("TONGBAN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("TONGBAN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("TONGBAN_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("TONGBAN_EMAIL_FROM", "tongban@localhost")
+
 SESSION_COOKIE_AGE = int(os.environ.get("TONGBAN_SESSION_SECONDS", str(30 * 60)))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True

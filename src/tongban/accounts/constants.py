@@ -19,3 +19,36 @@ class StaffRoleKind(models.TextChoices):
     HOTLINE_SUPERVISOR = "hotline_supervisor", _("Hotline supervisor")
     LICENCE_ADMIN = "licence_admin", _("Licence administrator")
     NODE_ADMIN = "node_admin", _("Node administrator")
+
+
+class MemberRole(models.TextChoices):
+    LEGAL_REPRESENTATIVE = "legal_representative", _("Legal representative")
+    AGENT = "agent", _("Authorised agent")
+
+
+class NotificationKind(models.TextChoices):
+    INFO = "info", _("Information")
+    SECURITY = "security", _("Security")
+    CASE = "case", _("Case")
+    REMINDER = "reminder", _("Reminder")
+    WARNING = "warning", _("Warning")
+
+
+class NotificationChannel(models.TextChoices):
+    INBOX = "inbox", _("Inbox")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+
+
+class LoginStage(models.TextChoices):
+    PASSWORD = "password", _("Password")
+    OTP = "otp", _("One-time code")
+
+
+# Login protection (overridable in settings: TONGBAN_LOGIN_* ).
+OTP_LENGTH = 6
+OTP_TTL_SECONDS = 5 * 60
+OTP_MAX_ATTEMPTS = 5
+LOCKOUT_FAILURES = 5
+LOCKOUT_WINDOW_SECONDS = 15 * 60
+LOCKOUT_SECONDS = 15 * 60
