@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "tongban.accounts",
     "tongban.catalog",
     "tongban.cases",
+    "tongban.supervision",
     "tongban.web",
 ]
 
