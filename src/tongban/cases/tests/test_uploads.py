@@ -1,0 +1,229 @@
+"""Material uploads: type by content, size limits, atomic storage, cleanup on rollback."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from tongban.cases import uploads
+from tongban.core.errors import NotFound
+
+# Small but real files: each starts with its format's signature and is otherwise well formed enough.
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffdb004300") + b"\x08" * 64 + bytes.fromhex("ffd9")
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"PE\x00\x00" + b"\x00" * 64
+
+
+def make_ofd() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            "OFD.xml", '<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"/>'
+        )
+        archive.writestr("Doc_0/Document.xml", "<ofd:Document/>")
+    return buffer.getvalue()
+
+
+def make_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("readme.txt", "not an OFD document")
+    return buffer.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def files_dir(settings: SettingsWrapper, tmp_path: Path) -> Path:
+    settings.TONGBAN_FILES_DIR = tmp_path / "files"
+    return tmp_path / "files"
+
+
+def stored_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("content", "name", "content_type", "suffix"),
+    [
+        (PDF, "营业执照.pdf", "application/pdf", ".pdf"),
+        (PNG, "照片.png", "image/png", ".png"),
+        (JPEG, "scan.jpg", "image/jpeg", ".jpg"),
+        (make_ofd(), "证明.ofd", "application/ofd", ".ofd"),
+        # the name does not matter, the content does
+        (PDF, "scan.jpg", "application/pdf", ".pdf"),
+    ],
+)
+def test_accepted_files_are_stored_complete_with_their_digest(
+    files_dir: Path, content: bytes, name: str, content_type: str, suffix: str
+) -> None:
+    # when a file of an accepted kind is stored for case 7
+    stored = uploads.store_upload(case_id=7, source=SimpleUploadedFile(name, content), original_name=name)
+    # then it lies in the case's folder under a random name with the extension of its real type
+    assert stored.content_type == content_type
+    assert stored.path.startswith("cases/7/") and stored.path.endswith(suffix)
+    assert name not in stored.path
+    assert stored.size == len(content)
+    assert stored.sha256 == hashlib.sha256(content).hexdigest()
+    assert stored.absolute_path.read_bytes() == content
+    assert stored.original_name == name
+    # and nothing else (no temporary file) is left
+    assert stored_files(files_dir) == [stored.absolute_path]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [
+        (EXE, "申请书.pdf"),
+        (b"just some text, not a PDF at all\n", "notes.pdf"),
+        (make_zip(), "archive.ofd"),
+        (b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "pic.png"),
+    ],
+)
+def test_files_whose_content_is_not_accepted_are_refused_and_not_kept(
+    files_dir: Path, content: bytes, name: str
+) -> None:
+    with pytest.raises(uploads.UploadTypeNotAllowed) as caught:
+        uploads.store_upload(case_id=1, source=SimpleUploadedFile(name, content), original_name=name)
+    assert caught.value.code == "upload_type_not_allowed"
+    assert "PDF" in str(caught.value.message) and "文件" in str(caught.value.message)
+    assert stored_files(files_dir) == []
+
+
+@pytest.mark.django_db
+def test_oversize_files_are_refused_while_streaming(settings: SettingsWrapper, files_dir: Path) -> None:
+    settings.TONGBAN_UPLOAD_MAX_BYTES = 100 * 1024
+    content = PDF + b"0" * (200 * 1024)
+    with pytest.raises(uploads.UploadTooLarge) as caught:
+        uploads.store_upload(case_id=1, source=io.BytesIO(content), original_name="big.pdf")
+    assert caught.value.code == "upload_too_large"
+    assert caught.value.status == 413
+    assert "100 KiB" in str(caught.value.message)
+    assert "大" in str(caught.value.message)
+    assert stored_files(files_dir) == []
+
+
+@pytest.mark.django_db
+def test_a_file_exactly_at_the_limit_is_accepted(settings: SettingsWrapper) -> None:
+    settings.TONGBAN_UPLOAD_MAX_BYTES = 4096
+    content = PDF + b" " * (4096 - len(PDF))
+    stored = uploads.store_upload(case_id=1, source=io.BytesIO(content), original_name="x.pdf")
+    assert stored.size == 4096
+
+
+def test_the_default_limit_is_ten_mebibytes(settings: SettingsWrapper) -> None:
+    del settings.TONGBAN_UPLOAD_MAX_BYTES
+    assert uploads.max_upload_bytes() == 10 * 1024 * 1024
+
+
+@pytest.mark.django_db
+def test_empty_files_are_refused(files_dir: Path) -> None:
+    with pytest.raises(uploads.UploadEmpty) as caught:
+        uploads.store_upload(case_id=1, source=SimpleUploadedFile("empty.pdf", b""), original_name="empty.pdf")
+    assert caught.value.code == "upload_empty"
+    assert "空" in str(caught.value.message)
+    assert stored_files(files_dir) == []
+
+
+@pytest.mark.django_db
+def test_a_failure_halfway_through_the_stream_leaves_nothing(files_dir: Path) -> None:
+    class Broken(io.RawIOBase):
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def read(self, size: int = -1) -> bytes:
+            self.calls += 1
+            if self.calls > 2:
+                raise OSError("connection reset")
+            return PDF if self.calls == 1 else b"0" * 1000
+
+    with pytest.raises(OSError, match="connection reset"):
+        uploads.store_upload(case_id=1, source=Broken(), original_name="x.pdf")  # type: ignore[arg-type]
+    assert stored_files(files_dir) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_transaction_removes_the_stored_file(files_dir: Path) -> None:
+    # given a file stored inside a transaction that then fails
+    with pytest.raises(RuntimeError, match="later step failed"), transaction.atomic():
+        stored = uploads.store_upload(case_id=3, source=io.BytesIO(PDF), original_name="a.pdf")
+        assert stored.absolute_path.exists()
+        raise RuntimeError("later step failed")
+    # then the file is gone
+    assert not stored.absolute_path.exists()
+    assert stored_files(files_dir) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_savepoint_removes_only_its_file(files_dir: Path) -> None:
+    with transaction.atomic():
+        kept = uploads.store_upload(case_id=3, source=io.BytesIO(PDF), original_name="kept.pdf")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            dropped = uploads.store_upload(case_id=3, source=io.BytesIO(PNG), original_name="dropped.png")
+            raise RuntimeError("inner step failed")
+        assert not dropped.absolute_path.exists()
+        assert kept.absolute_path.exists()
+    # after the commit the kept file is still there
+    assert stored_files(files_dir) == [kept.absolute_path]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_file_stays(files_dir: Path) -> None:
+    with transaction.atomic():
+        stored = uploads.store_upload(case_id=4, source=io.BytesIO(PDF), original_name="a.pdf")
+    assert stored.absolute_path.read_bytes() == PDF
+
+
+@pytest.mark.django_db(transaction=True)
+def test_storing_outside_a_transaction_is_a_programming_error() -> None:
+    with pytest.raises(RuntimeError, match="inside a transaction"):
+        uploads.store_upload(case_id=4, source=io.BytesIO(PDF), original_name="a.pdf")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_delete_stored_removes_the_file_after_commit(files_dir: Path) -> None:
+    with transaction.atomic():
+        stored = uploads.store_upload(case_id=5, source=io.BytesIO(PDF), original_name="a.pdf")
+    with transaction.atomic():
+        uploads.delete_stored(stored.path)
+        assert stored.absolute_path.exists()
+    assert not stored.absolute_path.exists()
+
+
+def test_paths_outside_the_files_folder_are_refused() -> None:
+    with pytest.raises(NotFound):
+        uploads.resolve_path("../../etc/passwd")
+    with pytest.raises(NotFound):
+        uploads.open_stored("cases/1/missing.pdf")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sweep_removes_only_old_unreferenced_files(files_dir: Path) -> None:
+    with transaction.atomic():
+        referenced = uploads.store_upload(case_id=6, source=io.BytesIO(PDF), original_name="a.pdf")
+        orphan = uploads.store_upload(case_id=6, source=io.BytesIO(PNG), original_name="b.png")
+    # nothing is old enough yet
+    assert uploads.sweep_orphans(referenced=[referenced.path]) == []
+    # an hour later the orphan goes and the referenced file stays
+    import time
+
+    removed = uploads.sweep_orphans(referenced=[referenced.path], now=time.time() + 7200)
+    assert removed == [orphan.path]
+    assert referenced.absolute_path.exists()
+
+
+def test_original_names_are_reduced_to_a_plain_file_name() -> None:
+    assert uploads._clean_name("C:\\Users\\张三\\身份证.pdf") == "身份证.pdf"
+    assert uploads._clean_name("../../x\x00.pdf") == "x.pdf"
+    assert uploads._clean_name("") == "upload"
