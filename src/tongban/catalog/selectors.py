@@ -237,3 +237,16 @@ def item_search(
     by_id = {r["id"]: r for r in ServiceItem.objects.filter(id__in=[i for i, _s in window]).values(*_SUMMARY_FIELDS)}
     items = [_summary(by_id[i], score) for i, score in window if i in by_id]
     return SearchPage(count=len(ranked), page=page, page_size=page_size, items=items)
+
+
+def item_history(*, code: str) -> list[ServiceItem]:
+    """Every version of an item, newest first: the draft, the live version, superseded and withdrawn ones."""
+    versions = list(
+        ServiceItem.objects.filter(code=code)
+        .select_related("base", "region", "department")
+        .prefetch_related("materials", "themes")
+        .order_by("-version")
+    )
+    if not versions:
+        raise NotFound(code="item_not_found")
+    return versions
