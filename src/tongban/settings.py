@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "tongban.catalog",
     "tongban.cases",
     "tongban.supervision",
+    "tongban.licences",
     "tongban.web",
 ]
 
