@@ -1,0 +1,85 @@
+"""Statuses, kinds and the transition table of licences."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class HolderKind(models.TextChoices):
+    RESIDENT = "resident", _("Resident")
+    ENTERPRISE = "enterprise", _("Enterprise")
+
+
+class StoredStatus(models.TextChoices):
+    """What is stored. ``expired`` is never stored: it is computed from ``valid_to``."""
+
+    VALID = "valid", _("Valid")
+    SUSPENDED = "suspended", _("Suspended")
+    REVOKED = "revoked", _("Revoked")
+
+
+class LicenceStatus(models.TextChoices):
+    """The status a licence has today (stored status, with expiry applied)."""
+
+    VALID = "valid", _("Valid")
+    SUSPENDED = "suspended", _("Suspended")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
+
+
+class FieldType(models.TextChoices):
+    TEXT = "text", _("Text")
+    DATE = "date", _("Date")
+    NUMBER = "number", _("Number")
+    CHOICE = "choice", _("Choice")
+
+
+class KeyAlgorithm(models.TextChoices):
+    ED25519 = "Ed25519", "Ed25519"
+    ES256 = "ES256", "ECDSA P-256 (ES256)"
+
+
+class KeyStatus(models.TextChoices):
+    ACTIVE = "active", _("Active (signs new licences)")
+    PUBLISHED = "published", _("Published (verifies old licences)")
+    RETIRED = "retired", _("Retired")
+
+
+class UseKind(models.TextChoices):
+    VERIFIED = "verified", _("Verified")
+    PRESENTED = "presented", _("Shown by QR code")
+    USED_IN_CASE = "used_in_case", _("Used in an application")
+
+
+class StatusPurpose(models.TextChoices):
+    REVOCATION = "revocation", _("Revocation")
+    SUSPENSION = "suspension", _("Suspension")
+
+
+class LicenceAction(models.TextChoices):
+    ISSUE = "issue", _("Issue")
+    SUSPEND = "suspend", _("Suspend")
+    REINSTATE = "reinstate", _("Reinstate")
+    REVOKE = "revoke", _("Revoke")
+    REISSUE = "reissue", _("Re-issue")
+
+
+# One table for the licence workflow: action -> (allowed current statuses, stored status after).
+# Current statuses are the *effective* ones (expiry applied); ``reissue`` revokes the old licence
+# and issues a new one in the same transaction.
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    LicenceAction.SUSPEND: (frozenset({LicenceStatus.VALID}), StoredStatus.SUSPENDED),
+    LicenceAction.REINSTATE: (frozenset({LicenceStatus.SUSPENDED}), StoredStatus.VALID),
+    LicenceAction.REVOKE: (frozenset({LicenceStatus.VALID, LicenceStatus.SUSPENDED}), StoredStatus.REVOKED),
+    LicenceAction.REISSUE: (
+        frozenset({LicenceStatus.VALID, LicenceStatus.SUSPENDED, LicenceStatus.EXPIRED}),
+        StoredStatus.REVOKED,
+    ),
+}
+
+# Bits per status list credential (the W3C recommendation's minimum, for herd privacy).
+STATUS_LIST_SIZE = 131072
+
+PRESENTATION_SECONDS_DEFAULT = 300
+PRESENTATION_SECONDS_MAX = 1800

@@ -1,0 +1,711 @@
+"""Writes of the licences context: issue, change status, re-issue, present (亮证), verify, reuse, keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tongban.accounts.models import User
+from tongban.core.errors import (
+    ApplicationError,
+    Conflict,
+    InvalidTransition,
+    PermissionDenied,
+    ValidationFailed,
+)
+from tongban.core.identifiers import validate_resident_id, validate_uscc
+from tongban.licences import credentials, events, keys
+from tongban.licences.constants import (
+    PRESENTATION_SECONDS_DEFAULT,
+    PRESENTATION_SECONDS_MAX,
+    TRANSITIONS,
+    FieldType,
+    HolderKind,
+    KeyAlgorithm,
+    KeyStatus,
+    LicenceAction,
+    LicenceStatus,
+    StoredStatus,
+    UseKind,
+)
+from tongban.licences.models import (
+    Licence,
+    LicenceSerial,
+    LicenceStatusChange,
+    LicenceType,
+    LicenceUse,
+    Presentation,
+    SigningKey,
+    local_today,
+)
+from tongban.licences.numbers import is_well_formed, make_number
+from tongban.licences.selectors import (
+    LicenceNotFound,
+    can_administer,
+    holder_ids_for,
+    minimal,
+)
+from tongban.licences.verification import Check, is_local_issuer, verify_compact
+from tongban.regions.models import Department
+
+
+class LicenceNotUsable(ApplicationError):
+    status = 409
+    default_code = "licence_not_usable"
+    default_message = _("This licence cannot be used: it is not valid or not yours.")
+
+
+class ConsentRequired(ApplicationError):
+    status = 422
+    default_code = "consent_required"
+    default_message = _("Your consent is needed to use a licence instead of an upload.")
+
+
+# ---------------------------------------------------------------- validation helpers
+
+
+def normalise_holder_id(*, holder_kind: str, holder_id: str) -> str:
+    if holder_kind == HolderKind.ENTERPRISE:
+        return validate_uscc(holder_id)
+    return validate_resident_id(holder_id)
+
+
+def validate_field_values(*, licence_type: LicenceType, values: dict[str, Any]) -> dict[str, str]:
+    """Check values against the type's typed fields; returns them as strings (ISO dates)."""
+    errors: list[dict[str, str]] = []
+    clean: dict[str, str] = {}
+    declared = {f["name"]: f for f in licence_type.fields}
+    for name in values:
+        if name not in declared:
+            errors.append(
+                {
+                    "field": name,
+                    "code": "unknown_field",
+                    "message": str(_("This field is not part of the licence type.")),
+                }
+            )
+    for name, spec in declared.items():
+        raw = values.get(name)
+        text = "" if raw is None else str(raw).strip()
+        if not text:
+            if spec.get("required", False):
+                errors.append({"field": name, "code": "required", "message": str(_("This field is required."))})
+            continue
+        kind = spec.get("type", FieldType.TEXT)
+        if kind == FieldType.DATE:
+            try:
+                text = raw.isoformat() if isinstance(raw, dt.date) else dt.date.fromisoformat(text[:10]).isoformat()
+            except ValueError:
+                errors.append({"field": name, "code": "invalid_date", "message": str(_("Enter a date as YYYY-MM-DD."))})
+                continue
+        elif kind == FieldType.NUMBER:
+            try:
+                text = str(Decimal(text))
+            except InvalidOperation:
+                errors.append({"field": name, "code": "invalid_number", "message": str(_("Enter a number."))})
+                continue
+        elif kind == FieldType.CHOICE and text not in spec.get("choices", []):
+            errors.append(
+                {"field": name, "code": "invalid_choice", "message": str(_("This value is not one of the choices."))}
+            )
+            continue
+        if len(text) > 500:
+            errors.append({"field": name, "code": "too_long", "message": str(_("The value is too long."))})
+            continue
+        clean[name] = text
+    if errors:
+        raise ValidationFailed(_("Some licence fields are invalid."), code="invalid_licence_fields", details=errors)
+    return clean
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise ValueError("unreachable")
+
+
+def default_valid_to(*, licence_type: LicenceType, valid_from: dt.date) -> dt.date | None:
+    if not licence_type.validity_months:
+        return None
+    return add_months(valid_from, licence_type.validity_months) - dt.timedelta(days=1)
+
+
+def _require_admin(*, actor: User | None, department_id: int) -> None:
+    if actor is None:
+        return  # the system itself (a case decision, a data migration)
+    if not can_administer(user=actor, department_id=department_id):
+        raise PermissionDenied(
+            _("Only a licence administrator of the issuing department may do this."), code="not_licence_admin"
+        )
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Please give a reason."), code="reason_required")
+    if len(reason) > 500:
+        raise ValidationFailed(_("The reason is too long (500 characters at most)."), code="reason_too_long")
+    return reason
+
+
+def _next_serial(*, licence_type: LicenceType, region_code: str) -> int:
+    serial, _created = LicenceSerial.objects.get_or_create(licence_type=licence_type, region_code=region_code)
+    serial = LicenceSerial.objects.select_for_update().get(pk=serial.pk)
+    serial.last += 1
+    serial.save(update_fields=["last"])
+    return serial.last
+
+
+# ---------------------------------------------------------------- issuance
+
+
+@transaction.atomic
+def licence_issue(
+    *,
+    licence_type: LicenceType,
+    holder_id: str,
+    holder_name: str,
+    field_values: dict[str, Any],
+    actor: User | None,
+    department: Department | None = None,
+    valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None,
+    case_number: str = "",
+    reason: str = "",
+    number: str = "",
+    replaces: Licence | None = None,
+    check_permission: bool = True,
+) -> Licence:
+    """Issue a licence: number it, validate it, sign its credential, record it.
+
+    ``actor`` must be a licence administrator of the issuing department unless ``check_permission``
+    is False (issuance decided by a case, checked by the case workflow). ``number`` keeps the number
+    of an imported licence (it must be well-formed and unused).
+    """
+    department = department or licence_type.department
+    if check_permission:
+        _require_admin(actor=actor, department_id=department.pk)
+    holder_id = normalise_holder_id(holder_kind=licence_type.holder_kind, holder_id=holder_id)
+    holder_name = (holder_name or "").strip()
+    if not holder_name or len(holder_name) > 200:
+        raise ValidationFailed(_("Give the holder's name (200 characters at most)."), code="invalid_holder_name")
+    values = validate_field_values(licence_type=licence_type, values=field_values)
+    valid_from = valid_from or local_today()
+    if valid_to is None:
+        valid_to = default_valid_to(licence_type=licence_type, valid_from=valid_from)
+    if valid_to is not None and valid_to < valid_from:
+        raise ValidationFailed(_("The licence cannot end before it starts."), code="invalid_validity_period")
+    region_code = department.region_id
+    if number:
+        number = number.strip().upper()
+        if not is_well_formed(number):
+            raise ValidationFailed(
+                _("The licence number is malformed or its check character is wrong."), code="invalid_licence_number"
+            )
+        if Licence.objects.filter(number=number).exists():
+            raise Conflict(_("A licence with this number exists already."), code="licence_number_taken")
+    else:
+        number = make_number(
+            type_code=licence_type.code,
+            region_code=region_code,
+            serial=_next_serial(licence_type=licence_type, region_code=region_code),
+        )
+    licence = Licence.objects.create(
+        number=number,
+        licence_type=licence_type,
+        department=department,
+        region_code=region_code,
+        holder_kind=licence_type.holder_kind,
+        holder_id=holder_id,
+        holder_name=holder_name,
+        field_values=values,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        case_number=case_number,
+        replaces=replaces,
+    )
+    licence.vc_jwt, licence.signing_kid = credentials.sign_licence(licence)
+    licence.save(update_fields=["vc_jwt", "signing_kid"])
+    LicenceStatusChange.objects.create(
+        licence=licence,
+        action=LicenceAction.ISSUE,
+        from_status="",
+        to_status=StoredStatus.VALID,
+        reason=reason,
+        actor=actor,
+    )
+    events.licence_issued(licence=licence, actor=actor, reason=reason)
+    return licence
+
+
+def _case_field_values(case: Any) -> dict[str, Any]:
+    for attr in ("form_data", "data", "fields", "answers"):
+        value = getattr(case, attr, None)
+        if isinstance(value, dict):
+            return value
+    return {}
+
+
+def _case_holder(case: Any) -> tuple[str, str]:
+    """(holder id, holder name) of a case's applicant: the enterprise it was filed for, or the person."""
+    enterprise = getattr(case, "enterprise", None)
+    if enterprise is not None:
+        return str(enterprise.uscc), str(enterprise.name)
+    applicant = case.applicant
+    return str(applicant.id_number or ""), str(applicant.display_name)
+
+
+@transaction.atomic
+def licence_issue_for_case(*, case: Any, actor: User | None) -> Licence | None:
+    """Issue the licence a case's decision produces (hook called by the case workflow).
+
+    Does nothing (returns None) unless the case's item has ``result_form = licence`` and a licence type
+    known here. Idempotent: a case issues at most one licence. Fields of the licence type are filled
+    from the case's form data by name; missing required fields fail the decision with a clear error.
+    """
+    item = case.item
+    if getattr(item, "result_form", "") != "licence" or not getattr(item, "licence_type_code", ""):
+        return None
+    case_number = str(getattr(case, "number", "") or case.pk)
+    existing = Licence.objects.filter(case_number=case_number, replaced_by__isnull=True).first()
+    if existing is not None:
+        return existing
+    licence_type = LicenceType.objects.filter(code=item.licence_type_code).select_related("department").first()
+    if licence_type is None:
+        return None
+    holder_id, holder_name = _case_holder(case)
+    data = _case_field_values(case)
+    declared = {f["name"] for f in licence_type.fields}
+    values = {k: v for k, v in data.items() if k in declared}
+    department = getattr(item, "department", None) or licence_type.department
+    return licence_issue(
+        licence_type=licence_type,
+        holder_id=holder_id,
+        holder_name=holder_name,
+        field_values=values,
+        actor=actor,
+        department=department,
+        case_number=case_number,
+        reason=str(_("Issued on the decision of case %(number)s") % {"number": case_number}),
+        check_permission=False,
+    )
+
+
+# ---------------------------------------------------------------- status changes
+
+
+def _transition(*, licence: Licence, action: str, actor: User | None, reason: str) -> Licence:
+    locked = Licence.objects.select_for_update().select_related("licence_type", "department").get(pk=licence.pk)
+    allowed, target = TRANSITIONS[action]
+    current = locked.effective_status()
+    if current not in allowed:
+        raise InvalidTransition(
+            _("A licence that is %(status)s cannot be changed this way.") % {"status": LicenceStatus(current).label},
+            details={"status": str(current), "action": action},
+        )
+    previous = locked.status
+    locked.status = target
+    locked.status_reason = reason
+    locked.save(update_fields=["status", "status_reason"])
+    LicenceStatusChange.objects.create(
+        licence=locked, action=action, from_status=current, to_status=target, reason=reason, actor=actor
+    )
+    events.licence_status_changed(
+        licence=locked, actor=actor, action=action, from_status=previous, to_status=target, reason=reason
+    )
+    return locked
+
+
+@transaction.atomic
+def licence_suspend(*, licence: Licence, actor: User | None, reason: str) -> Licence:
+    reason = _require_reason(reason)
+    _require_admin(actor=actor, department_id=licence.department_id)
+    return _transition(licence=licence, action=LicenceAction.SUSPEND, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def licence_reinstate(*, licence: Licence, actor: User | None, reason: str) -> Licence:
+    reason = _require_reason(reason)
+    _require_admin(actor=actor, department_id=licence.department_id)
+    return _transition(licence=licence, action=LicenceAction.REINSTATE, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def licence_revoke(*, licence: Licence, actor: User | None, reason: str) -> Licence:
+    reason = _require_reason(reason)
+    _require_admin(actor=actor, department_id=licence.department_id)
+    return _transition(licence=licence, action=LicenceAction.REVOKE, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def licence_reissue(
+    *,
+    licence: Licence,
+    actor: User | None,
+    reason: str,
+    field_values: dict[str, Any] | None = None,
+    holder_name: str | None = None,
+    valid_to: dt.date | None = None,
+) -> Licence:
+    """Replace a licence (lost, changed details, renewal): the old one is revoked, a new one is issued."""
+    reason = _require_reason(reason)
+    _require_admin(actor=actor, department_id=licence.department_id)
+    old = _transition(licence=licence, action=LicenceAction.REISSUE, actor=actor, reason=reason)
+    values = dict(old.field_values)
+    if field_values:
+        values.update(field_values)
+    return licence_issue(
+        licence_type=old.licence_type,
+        holder_id=old.holder_id,
+        holder_name=holder_name or old.holder_name,
+        field_values=values,
+        actor=actor,
+        department=old.department,
+        valid_to=valid_to,
+        case_number=old.case_number,
+        reason=reason,
+        replaces=old,
+        check_permission=False,
+    )
+
+
+# ---------------------------------------------------------------- keys
+
+
+@transaction.atomic
+def signing_key_rotate(*, actor: User | None, algorithm: str = KeyAlgorithm.ED25519) -> SigningKey:
+    """Make a new active key; the previous one stays published so its credentials keep verifying."""
+    if algorithm not in KeyAlgorithm.values:
+        raise ValidationFailed(_("Unknown signing algorithm."), code="invalid_algorithm")
+    previous = SigningKey.objects.select_for_update().filter(algorithm=algorithm, status=KeyStatus.ACTIVE).first()
+    if previous is not None:
+        previous.status = KeyStatus.PUBLISHED
+        previous.save(update_fields=["status"])
+    key = keys.create_key(algorithm=algorithm)
+    events.signing_key_rotated(key=key, previous=previous, actor=actor)
+    return key
+
+
+@transaction.atomic
+def signing_key_retire(*, kid: str, actor: User | None) -> SigningKey:
+    """Stop publishing a key: credentials it signed no longer verify (use after re-signing them)."""
+    key = SigningKey.objects.select_for_update().filter(kid=kid).first()
+    if key is None:
+        raise ValidationFailed(_("No such signing key."), code="key_not_found")
+    if key.status != KeyStatus.PUBLISHED:
+        raise InvalidTransition(_("Only a published, no longer active key can be retired."), code="key_not_retirable")
+    key.status = KeyStatus.RETIRED
+    key.retired_at = timezone.now()
+    key.save(update_fields=["status", "retired_at"])
+    events.signing_key_retired(key=key, actor=actor)
+    return key
+
+
+# ---------------------------------------------------------------- verification
+
+
+@dataclass
+class VerificationResult:
+    valid: bool
+    status: str
+    licence: dict[str, Any] | None = None
+    checks: list[Check] = field(default_factory=list)
+    disclosed: dict[str, str] | None = None
+    expires_at: dt.datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "valid": self.valid,
+            "status": self.status,
+            "licence": self.licence,
+            "checks": [c.as_dict() for c in self.checks],
+        }
+        if self.disclosed is not None:
+            body["disclosed"] = self.disclosed
+        return body
+
+
+def _status_check(licence: Licence) -> tuple[str, Check]:
+    status = licence.effective_status()
+    messages = {
+        LicenceStatus.VALID: "",
+        LicenceStatus.SUSPENDED: str(_("The licence is suspended.")),
+        LicenceStatus.REVOKED: str(_("The licence has been revoked.")),
+        LicenceStatus.EXPIRED: str(_("The licence has expired.")),
+    }
+    return status, Check("status", status == LicenceStatus.VALID, messages[status])
+
+
+def _record_use(
+    *,
+    licence: Licence,
+    kind: str,
+    by_user: User | None,
+    by_label: str,
+    source: str,
+    valid: bool,
+    case_number: str = "",
+    material_code: str = "",
+) -> None:
+    LicenceUse.objects.create(
+        licence=licence,
+        kind=kind,
+        by_user=by_user if by_user is not None and by_user.is_authenticated else None,
+        by_label=(by_label or (by_user.display_name if by_user is not None and by_user.is_authenticated else ""))[:200],
+        source=source[:100],
+        valid_at_use=valid,
+        case_number=case_number,
+        material_code=material_code,
+    )
+
+
+@transaction.atomic
+def licence_verify(
+    *,
+    token: str | None = None,
+    number: str | None = None,
+    holder_id: str | None = None,
+    by_user: User | None = None,
+    by_label: str = "",
+    source: str = "",
+) -> VerificationResult:
+    """Verify a licence by its VC-JWT or by number + holder id; the use is logged for the holder."""
+    if token:
+        return _verify_token(token=token, by_user=by_user, by_label=by_label, source=source)
+    if not number or not holder_id:
+        raise ValidationFailed(
+            _("Give the signed credential, or the licence number and the holder's ID."), code="verify_input_missing"
+        )
+    checks: list[Check] = []
+    number = number.strip().upper()
+    if not is_well_formed(number):
+        checks.append(
+            Check("format", False, str(_("The licence number is malformed or its check character is wrong.")))
+        )
+        return VerificationResult(valid=False, status="unknown", checks=checks)
+    checks.append(Check("format", True))
+    licence = Licence.objects.select_related("licence_type", "department").filter(number=number).first()
+    if licence is None or licence.holder_id != holder_id.strip().upper():
+        # The same answer whether the number is unknown or belongs to someone else.
+        checks.append(Check("record", False, str(_("No licence with this number is held by this holder."))))
+        return VerificationResult(valid=False, status="unknown", checks=checks)
+    checks.append(Check("record", True))
+    status, check = _status_check(licence)
+    checks.append(check)
+    _record_use(
+        licence=licence, kind=UseKind.VERIFIED, by_user=by_user, by_label=by_label, source=source, valid=check.passed
+    )
+    return VerificationResult(valid=check.passed, status=status, licence=minimal(licence), checks=checks)
+
+
+def _verify_token(*, token: str, by_user: User | None, by_label: str, source: str) -> VerificationResult:
+    jwt_check = verify_compact(token)
+    checks = list(jwt_check.checks)
+    payload = jwt_check.payload
+    if payload is None:
+        return VerificationResult(valid=False, status="unknown", checks=checks)
+    subject = payload.get("credentialSubject") or {}
+    issuer = payload.get("iss") or (payload.get("issuer") or {}).get("id", "")
+    if not is_local_issuer(str(issuer)):
+        checks.append(
+            Check("status", False, str(_("The status of another region's licence is checked through its node.")))
+        )
+        return VerificationResult(valid=False, status="unknown", checks=checks)
+    licence = (
+        Licence.objects.select_related("licence_type", "department")
+        .filter(number=str(subject.get("licenceNumber", "")))
+        .first()
+    )
+    if licence is None or licence.holder_id != subject.get("holderId"):
+        checks.append(Check("record", False, str(_("The issuer has no record of this licence."))))
+        return VerificationResult(valid=False, status="unknown", checks=checks)
+    checks.append(Check("record", True))
+    status, check = _status_check(licence)
+    checks.append(check)
+    valid = jwt_check.passed and check.passed
+    _record_use(licence=licence, kind=UseKind.VERIFIED, by_user=by_user, by_label=by_label, source=source, valid=valid)
+    return VerificationResult(valid=valid, status=status, licence=minimal(licence), checks=checks)
+
+
+# ---------------------------------------------------------------- 亮证 (showing a licence)
+
+STANDARD_DISCLOSABLE = ("holder_name", "valid_to")
+
+
+def disclosable_fields(licence: Licence) -> list[tuple[str, str]]:
+    """(name, label) of what the holder may choose to show."""
+    labels = {f["name"]: f.get("label", f["name"]) for f in licence.licence_type.fields}
+    out = [("holder_name", str(_("Holder"))), ("valid_to", str(_("Valid to")))]
+    out += [(k, str(labels.get(k, k))) for k in licence.field_values]
+    return out
+
+
+def _disclosed_values(licence: Licence, names: list[str]) -> dict[str, str]:
+    labels = dict(disclosable_fields(licence))
+    values: dict[str, str] = {}
+    for name in names:
+        if name == "holder_name":
+            values[labels[name]] = licence.holder_name
+        elif name == "valid_to":
+            values[labels[name]] = licence.valid_to.isoformat() if licence.valid_to else str(_("Long-term"))
+        else:
+            values[labels[name]] = str(licence.field_values.get(name, ""))
+    return values
+
+
+@transaction.atomic
+def licence_present(
+    *, licence: Licence, holder: User, fields: list[str], seconds: int = PRESENTATION_SECONDS_DEFAULT
+) -> tuple[Presentation, str]:
+    """Make a short-lived, single-use presentation of one licence with the chosen fields; returns it and its token."""
+    if licence.holder_id not in holder_ids_for(holder):
+        raise LicenceNotFound()
+    if licence.effective_status() != LicenceStatus.VALID:
+        raise LicenceNotUsable(_("Only a valid licence can be shown."))
+    allowed = {name for name, _label in disclosable_fields(licence)}
+    unknown = [f for f in fields if f not in allowed]
+    if unknown:
+        raise ValidationFailed(
+            _("Some chosen fields are not on this licence."), code="invalid_disclosure", details=unknown
+        )
+    if not 30 <= seconds <= PRESENTATION_SECONDS_MAX:
+        raise ValidationFailed(_("A presentation lasts between 30 seconds and 30 minutes."), code="invalid_duration")
+    now = timezone.now()
+    presentation = Presentation.objects.create(
+        jti=secrets.token_urlsafe(16),
+        licence=licence,
+        holder=holder,
+        disclosed_fields=list(dict.fromkeys(fields)),
+        created_at=now,
+        expires_at=now + dt.timedelta(seconds=seconds),
+    )
+    payload = {
+        "iss": credentials.base_url(),
+        "jti": presentation.jti,
+        "nonce": secrets.token_urlsafe(8),
+        "iat": int(now.timestamp()),
+        "exp": int(presentation.expires_at.timestamp()),
+        "licence": licence.number,
+        "fields": presentation.disclosed_fields,
+    }
+    token, _kid = credentials.sign_payload(payload, typ=credentials.PRESENTATION_TYP)
+    events.licence_presented(licence=licence, actor=holder, jti=presentation.jti, fields=presentation.disclosed_fields)
+    return presentation, token
+
+
+@transaction.atomic
+def presentation_verify(
+    *, token: str, by_user: User | None = None, by_label: str = "", source: str = ""
+) -> VerificationResult:
+    """Check a scanned presentation: signature, expiry, first use; then the licence's status."""
+    jwt_check = verify_compact(token, expected_typ=credentials.PRESENTATION_TYP)
+    checks = [c for c in jwt_check.checks if c.name != "validity_period"]
+    payload = jwt_check.payload
+    if payload is None or (not jwt_check.passed and any(not c.passed for c in checks)):
+        return VerificationResult(valid=False, status="unknown", checks=checks)
+    now = timezone.now()
+    if float(payload.get("exp", 0)) < now.timestamp():
+        checks.append(Check("not_expired", False, str(_("This QR code has expired. Ask the holder to show it again."))))
+        return VerificationResult(valid=False, status="unknown", checks=checks)
+    checks.append(Check("not_expired", True))
+    presentation = (
+        Presentation.objects.select_for_update()
+        .select_related("licence", "licence__licence_type", "licence__department")
+        .filter(jti=str(payload.get("jti", "")))
+        .first()
+    )
+    if presentation is None or presentation.licence.number != payload.get("licence"):
+        checks.append(Check("not_replayed", False, str(_("This QR code is not known here."))))
+        return VerificationResult(valid=False, status="unknown", checks=checks)
+    if presentation.consumed_at is not None:
+        checks.append(
+            Check("not_replayed", False, str(_("This QR code has been used already. Ask the holder to show it again.")))
+        )
+        return VerificationResult(valid=False, status="unknown", checks=checks)
+    checks.append(Check("not_replayed", True))
+    licence = presentation.licence
+    label = (by_label or (by_user.display_name if by_user is not None and by_user.is_authenticated else ""))[:200]
+    presentation.consumed_at = now
+    presentation.consumed_by = label or source
+    presentation.save(update_fields=["consumed_at", "consumed_by"])
+    status, check = _status_check(licence)
+    checks.append(check)
+    _record_use(
+        licence=licence, kind=UseKind.PRESENTED, by_user=by_user, by_label=label, source=source, valid=check.passed
+    )
+    info = minimal(licence)
+    # Only what the holder chose: the holder's name is shown only if chosen.
+    if "holder_name" not in presentation.disclosed_fields:
+        info["holder_name"] = ""
+    if "valid_to" not in presentation.disclosed_fields:
+        info["valid_to"] = None
+    return VerificationResult(
+        valid=check.passed,
+        status=status,
+        licence=info,
+        checks=checks,
+        disclosed=_disclosed_values(licence, presentation.disclosed_fields),
+        expires_at=presentation.expires_at,
+    )
+
+
+# ---------------------------------------------------------------- reuse (免提交)
+
+
+@transaction.atomic
+def licence_use_for_case(
+    *,
+    licence_number: str,
+    applicant: User,
+    case_number: str,
+    licence_type_code: str,
+    consent: bool,
+    material_code: str = "",
+    actor: User | None = None,
+) -> LicenceUse:
+    """Record that an application uses a licence instead of an uploaded material.
+
+    Refused unless the applicant consents, holds the licence (in person or for an enterprise they act for),
+    the licence is of the type the material accepts, and it is valid today.
+    """
+    if not consent:
+        raise ConsentRequired()
+    licence = (
+        Licence.objects.select_for_update()
+        .select_related("licence_type", "department")
+        .filter(number=licence_number.strip().upper())
+        .first()
+    )
+    if licence is None or licence.holder_id not in holder_ids_for(applicant):
+        raise LicenceNotUsable()
+    if licence.licence_type.code != licence_type_code:
+        raise LicenceNotUsable(_("This licence is not of the type this material accepts."), code="licence_wrong_type")
+    if licence.effective_status() != LicenceStatus.VALID:
+        raise LicenceNotUsable(
+            _("This licence is not valid (revoked, suspended or expired)."), code="licence_not_valid"
+        )
+    use = LicenceUse.objects.create(
+        licence=licence,
+        kind=UseKind.USED_IN_CASE,
+        by_user=actor or applicant,
+        by_label=(actor or applicant).display_name[:200],
+        case_number=case_number,
+        material_code=material_code,
+        valid_at_use=True,
+    )
+    events.licence_used_in_case(
+        licence=licence, actor=actor or applicant, case_number=case_number, material_code=material_code
+    )
+    return use
