@@ -381,6 +381,12 @@ def licence_reissue(
     )
 
 
+@transaction.atomic
+def record_staff_read(*, licence: Licence, actor: User, purpose: str) -> None:
+    """Audit a staff member's read of a licence's personal data."""
+    events.licence_read(licence=licence, actor=actor, purpose=purpose)
+
+
 # ---------------------------------------------------------------- keys
 
 
