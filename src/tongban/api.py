@@ -60,8 +60,10 @@ def ping(request: HttpRequest) -> dict[str, str]:
 
 def _register_routers() -> None:
     from tongban.catalog.api import router as catalog_router
+    from tongban.licences.api import router as licences_router
 
     api.add_router("/catalog/", catalog_router)
+    api.add_router("/licences/", licences_router)
 
 
 _register_routers()

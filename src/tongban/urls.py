@@ -9,5 +9,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("tongban.licences.wellknown_urls")),
+    path("licences/", include("tongban.licences.urls")),
     path("", include("tongban.web.urls")),
 ]
