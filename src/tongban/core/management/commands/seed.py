@@ -10,6 +10,8 @@ from django.utils.module_loading import import_string
 
 # Demo loaders in dependency order; each is idempotent and takes ``stdout``.
 DEMO_LOADERS = [
+    "tongban.regions.demo.load",
+    "tongban.accounts.demo.load",
     "tongban.catalog.demo.load",
 ]
 
