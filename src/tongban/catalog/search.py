@@ -20,6 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jieba
 from django.db import transaction
@@ -47,7 +48,7 @@ INITIALS_FACTOR = 0.8
 
 # Query-side factors: how much a kind of match of a query word is worth.
 F_EXACT = 1.0
-F_SUBWORD = 0.5
+F_SUBWORD = 0.25
 F_PREFIX = 0.6
 MIN_PREFIX = 2
 
@@ -58,9 +59,15 @@ def warm_up() -> None:
     lazy_pinyin("预热")
 
 
+@lru_cache(maxsize=65536)
 def _pinyin(word: str) -> tuple[str, str]:
     syllables = lazy_pinyin(word, style=Style.NORMAL, errors="ignore")
     return "".join(syllables).lower(), "".join(s[0] for s in syllables if s).lower()
+
+
+@lru_cache(maxsize=65536)
+def _cut_for_search(chunk: str) -> tuple[str, ...]:
+    return tuple(w for w in jieba.cut_for_search(chunk) if w.strip())
 
 
 def words(text: str) -> list[str]:
@@ -68,17 +75,18 @@ def words(text: str) -> list[str]:
     out: list[str] = []
     for chunk in _WORD.findall(text):
         if _CJK.match(chunk):
-            out.extend(w for w in jieba.cut_for_search(chunk) if w.strip())
+            out.extend(_cut_for_search(chunk))
         else:
             out.append(chunk.lower())
     return out
 
 
-def text_terms(text: str, weight: float, *, single_chars: bool = False) -> dict[str, float]:
+def text_terms(text: str, weight: float, *, pinyin: bool = True) -> dict[str, float]:
     """Terms of one field with their weight: words, and for Chinese words their pinyin and initials.
 
-    Single Chinese characters (的, 及, 证…) are kept only when ``single_chars`` is set: the name's
-    characters are indexed separately, and those of long texts would only add noise.
+    Single Chinese characters (的, 及, 证…) are left out: the name's characters are indexed
+    separately, and those of other fields would only add noise. Long texts (the content) are
+    indexed without pinyin: people type pinyin for what an item is called, not for its body.
     """
     terms: dict[str, float] = {}
 
@@ -90,10 +98,10 @@ def text_terms(text: str, weight: float, *, single_chars: bool = False) -> dict[
     for word in words(text):
         if _CJK.search(word):
             if len(word) < 2:
-                if single_chars:
-                    add(word, weight)
                 continue
             add(word, weight)
+            if not pinyin:
+                continue
             full, initials = _pinyin(word)
             add(full, weight)
             add(initials, weight * INITIALS_FACTOR)
@@ -115,15 +123,18 @@ def item_terms(item: ServiceItem, theme_names: Sequence[str] | None = None) -> d
             if w > terms[term]:
                 terms[term] = w
 
-    merge(text_terms(item.name, W_NAME))
     compact_name = "".join(_CJK.findall(item.name))
+    # Field-length normalisation: the same word weighs a little more in a shorter name, so
+    # 住房公积金提取 comes before 住房公积金提取（港澳台居民） for 公积金.
+    shortness = 1.0 + 1.0 / max(len(compact_name), 1)
+    merge(text_terms(item.name, W_NAME * shortness))
     if compact_name:
         full, initials = _pinyin(compact_name)
         merge(
             {
-                compact_name[:MAX_TERM]: W_WHOLE_NAME,
-                full[:MAX_TERM]: W_WHOLE_NAME,
-                initials[:MAX_TERM]: W_WHOLE_NAME * INITIALS_FACTOR,
+                compact_name[:MAX_TERM]: W_WHOLE_NAME * shortness,
+                full[:MAX_TERM]: W_WHOLE_NAME * shortness,
+                initials[:MAX_TERM]: W_WHOLE_NAME * shortness * INITIALS_FACTOR,
             }
         )
         merge({ch: W_NAME_CHAR for ch in compact_name})
@@ -133,7 +144,7 @@ def item_terms(item: ServiceItem, theme_names: Sequence[str] | None = None) -> d
     names = theme_names if theme_names is not None else [t.name for t in item.themes.all()]
     for name in names:
         merge(text_terms(name, W_THEME))
-    merge(text_terms(item.content, W_CONTENT))
+    merge(text_terms(item.content, W_CONTENT, pinyin=False))
     return dict(terms)
 
 

@@ -169,21 +169,24 @@ def _ranked_ids(words: list[search.QueryWord], item_lookups: dict[str, Any]) -> 
             whens.append(When(_term_prefix_q(word.prefix), then=weight * search.F_PREFIX))
             any_term |= _term_prefix_q(word.prefix)
         aggregates[f"s{i}"] = Max(Case(*whens, default=Value(0.0), output_field=FloatField()))
+    # A semi-join on ``item_id + 0``: the filters select many items and a term only a few, so
+    # the database must read the term index first; without the ``+ 0`` SQLite prefers the
+    # ``item_id`` index and reads every term of every item that passes the filters.
     rows = (
-        SearchTerm.objects.filter(any_term)
-        .filter(**{f"item__{k}": v for k, v in item_lookups.items()})
+        SearchTerm.objects.alias(item_ref=F("item_id") + 0)
+        .filter(any_term, item_ref__in=ServiceItem.objects.filter(**item_lookups).values("id"))
         .order_by()
-        .values("item_id", "item__code", "item__name")
+        .values("item_id")
         .annotate(**aggregates)
     )
-    keyed: list[tuple[int, float, int, str, int]] = []
+    keyed: list[tuple[int, float, int]] = []
     for row in rows:
         values: dict[str, Any] = dict(row)
         scores = [values[f"s{i}"] or 0.0 for i in range(len(words))]
         matched = sum(1 for s in scores if s > 0)
-        keyed.append((-matched, -sum(scores), len(values["item__name"]), values["item__code"], values["item_id"]))
+        keyed.append((-matched, -sum(scores), values["item_id"]))
     keyed.sort()
-    return [(k[4], -k[1]) for k in keyed]
+    return [(k[2], -k[1]) for k in keyed]
 
 
 def item_search(
