@@ -59,10 +59,12 @@ def ping(request: HttpRequest) -> dict[str, str]:
 
 
 def _register_routers() -> None:
+    from tongban.accounts.api import router as accounts_router
     from tongban.catalog.api import router as catalog_router
     from tongban.licences.api import router as licences_router
 
     api.add_router("/catalog/", catalog_router)
+    api.add_router("/accounts/", accounts_router)
     api.add_router("/licences/", licences_router)
 
 

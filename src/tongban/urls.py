@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from oauth2_provider.views import ConnectDiscoveryInfoView
 
 from tongban.api import api
 
@@ -9,6 +10,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("tongban.accounts.urls")),
+    path("o/", include("tongban.accounts.oidc_urls")),
+    re_path(r"^\.well-known/openid-configuration/?$", ConnectDiscoveryInfoView.as_view(), name="oidc-discovery"),
     path("", include("tongban.licences.wellknown_urls")),
     path("licences/", include("tongban.licences.urls")),
     path("", include("tongban.web.urls")),

@@ -1,15 +1,17 @@
-"""Authentication for the HTTP API: the portal session (with CSRF) for browsers.
+"""Authentication for the HTTP API: the portal session (with CSRF) for browsers, and OAuth2
+bearer access tokens issued by Tongban's OpenID Connect provider for other systems.
 
 Endpoints that need a logged-in user declare ``auth=api_auth``; ``request.auth`` is then the user.
-Bearer tokens for other systems are added to ``api_auth`` by the identity module.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.http import HttpRequest
-from ninja.security import SessionAuth
+from ninja.security import HttpBearer, SessionAuth
+from oauth2_provider.models import get_access_token_model
 
 
 class PortalSessionAuth(SessionAuth):
@@ -20,4 +22,28 @@ class PortalSessionAuth(SessionAuth):
         return user if user is not None and user.is_active else None
 
 
-api_auth: list[Any] = [PortalSessionAuth()]
+class OAuth2BearerAuth(HttpBearer):
+    """``Authorization: Bearer <access token>`` from ``/o/token/``; the token's user acts.
+
+    Tokens from the client-credentials grant carry no user and are refused here.
+    """
+
+    openapi_scheme = "bearer"
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        if not token:
+            return None
+        model = get_access_token_model()
+        access = (
+            model.objects.select_related("user")
+            .filter(token_checksum=hashlib.sha256(token.encode("utf-8")).hexdigest())
+            .first()
+        )
+        if access is None or not access.is_valid() or access.user is None or not access.user.is_active:
+            return None
+        request.user = access.user
+        request.oauth2_token = access  # type: ignore[attr-defined]
+        return access.user
+
+
+api_auth: list[Any] = [PortalSessionAuth(), OAuth2BearerAuth()]

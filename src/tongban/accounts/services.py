@@ -1,0 +1,591 @@
+"""Identity writes: registration, enterprises and their agents, login with password and one-time code.
+
+Login is two steps. ``login_start`` checks the password and sends a six-digit code through
+the notification backends; ``login_verify_otp`` checks the code. Only a keyed hash of the
+code is stored; a code expires after five minutes, is used once, and allows a few tries.
+Every failure (password or code) is a ``LoginAttempt`` row with the source address; when an
+account collects ``LOCKOUT_FAILURES`` failures within ``LOCKOUT_WINDOW_SECONDS`` it is locked
+for ``LOCKOUT_SECONDS``. The counting reads the database under a row lock on the user, so it
+holds across processes. Failures are recorded in their own committed transaction before the
+error is raised, so a refused login still leaves its trace.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from tongban.accounts import constants, events
+from tongban.accounts.constants import LoginStage, MemberRole, NotificationKind, UserKind
+from tongban.accounts.models import Enterprise, EnterpriseMember, LoginAttempt, OneTimeCode, User
+from tongban.accounts.notifications import deliver, notify
+from tongban.accounts.selectors import user_is_legal_representative
+from tongban.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
+from tongban.core.identifiers import validate_resident_id, validate_uscc
+from tongban.regions.models import Region
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class LoginFailed(ApplicationError):
+    status = 401
+    default_code = "invalid_credentials"
+    default_message = _("The user name or password is wrong.")
+
+
+class AccountLocked(ApplicationError):
+    status = 403
+    default_code = "account_locked"
+    default_message = _("Too many failed attempts: the account is locked for a while. Please try again later.")
+
+
+class OtpFailed(ApplicationError):
+    status = 401
+    default_code = "otp_invalid"
+    default_message = _("The verification code is wrong.")
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def otp_ttl() -> int:
+    return _setting("TONGBAN_OTP_TTL_SECONDS", constants.OTP_TTL_SECONDS)
+
+
+def otp_max_attempts() -> int:
+    return _setting("TONGBAN_OTP_MAX_ATTEMPTS", constants.OTP_MAX_ATTEMPTS)
+
+
+def lockout_failures() -> int:
+    return _setting("TONGBAN_LOCKOUT_FAILURES", constants.LOCKOUT_FAILURES)
+
+
+def lockout_window() -> int:
+    return _setting("TONGBAN_LOCKOUT_WINDOW_SECONDS", constants.LOCKOUT_WINDOW_SECONDS)
+
+
+def lockout_seconds() -> int:
+    return _setting("TONGBAN_LOCKOUT_SECONDS", constants.LOCKOUT_SECONDS)
+
+
+# ---------------------------------------------------------------- registration
+
+
+def _field_error(field: str, message: Any, code: str) -> ValidationFailed:
+    return ValidationFailed(message, code=code, details={"field": field})
+
+
+def _clean_phone(phone: str) -> str:
+    phone = phone.strip().replace(" ", "").replace("-", "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not PHONE_RE.match(phone):
+        raise _field_error("phone", _("The mobile phone number must have 11 digits and start with 1."), "invalid_phone")
+    return phone
+
+
+def _clean_name(name: str, field: str = "full_name") -> str:
+    name = name.strip()
+    if not 2 <= len(name) <= 60:
+        raise _field_error(field, _("Please enter the name as on the identity card."), "invalid_name")
+    return name
+
+
+def _home_region(id_number: str) -> Region | None:
+    """The region coded in the first six digits of an ID number, or its city or province."""
+    candidates = [id_number[:6], id_number[:4] + "00", id_number[:2] + "0000"]
+    regions = {r.code: r for r in Region.objects.filter(code__in=candidates)}
+    for code in candidates:
+        if code in regions:
+            return regions[code]
+    return None
+
+
+@transaction.atomic(durable=True)
+def resident_register(
+    *,
+    id_number: str,
+    full_name: str,
+    phone: str,
+    password: str,
+    email: str = "",
+) -> User:
+    """A resident registers with their ID number, name, mobile phone and a password.
+
+    The ID number becomes the user name; the home region is read from its first six digits.
+    """
+    try:
+        id_number = validate_resident_id(id_number)
+    except ValidationFailed as exc:
+        raise _field_error("id_number", exc.message, exc.code) from None
+    full_name = _clean_name(full_name)
+    phone = _clean_phone(phone)
+    email = email.strip()
+    if User.objects.filter(Q(id_number=id_number) | Q(username=id_number)).exists():
+        raise Conflict(_("An account with this ID number already exists."), code="id_number_taken")
+    if User.objects.filter(phone=phone).exists():
+        raise Conflict(_("This mobile phone number is already registered."), code="phone_taken")
+    user = User(
+        username=id_number,
+        id_number=id_number,
+        full_name=full_name,
+        phone=phone,
+        email=email,
+        kind=UserKind.RESIDENT,
+        region=_home_region(id_number),
+    )
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            " ".join(str(m) for m in exc.messages), code="weak_password", details={"field": "password"}
+        ) from None
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise Conflict(_("An account with this ID number already exists."), code="id_number_taken") from None
+    events.user_registered(user=user, actor=None)
+    return user
+
+
+@transaction.atomic(durable=True)
+def enterprise_register(
+    *,
+    actor: User,
+    uscc: str,
+    name: str,
+    region_code: str,
+    address: str = "",
+) -> Enterprise:
+    """The legal representative, a registered resident, registers an enterprise and becomes its first member."""
+    if not actor.is_authenticated or actor.kind != UserKind.RESIDENT or not actor.id_number:
+        raise PermissionDenied(
+            _("Only a registered resident can register an enterprise as its legal representative."),
+            code="not_a_resident",
+        )
+    try:
+        uscc = validate_uscc(uscc)
+    except ValidationFailed as exc:
+        raise _field_error("uscc", exc.message, exc.code) from None
+    name = name.strip()
+    if not 2 <= len(name) <= 200:
+        raise _field_error("name", _("Please enter the enterprise's registered name."), "invalid_enterprise_name")
+    region = Region.objects.filter(code=region_code).first()
+    if region is None:
+        raise _field_error("region", _("Unknown region."), "invalid_region")
+    if Enterprise.objects.filter(uscc=uscc).exists():
+        raise Conflict(_("This enterprise is already registered."), code="uscc_taken")
+    try:
+        with transaction.atomic():
+            enterprise = Enterprise.objects.create(
+                uscc=uscc,
+                name=name,
+                legal_representative_name=actor.full_name,
+                legal_representative_id_number=actor.id_number,
+                region=region,
+                address=address.strip()[:200],
+            )
+    except IntegrityError:
+        raise Conflict(_("This enterprise is already registered."), code="uscc_taken") from None
+    member = EnterpriseMember.objects.create(
+        user=actor,
+        enterprise=enterprise,
+        role=MemberRole.LEGAL_REPRESENTATIVE,
+        authorised_from=timezone.localdate(),
+        granted_by=actor,
+    )
+    events.enterprise_registered(enterprise=enterprise, actor=actor)
+    events.member_authorised(member=member, actor=actor)
+    return enterprise
+
+
+@transaction.atomic(durable=True)
+def enterprise_agent_add(
+    *,
+    actor: User,
+    enterprise: Enterprise,
+    agent_id_number: str,
+    authorised_from: dt.date,
+    authorised_until: dt.date,
+) -> EnterpriseMember:
+    """The legal representative authorises a registered resident to act for the enterprise for a period."""
+    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    if not user_is_legal_representative(user=actor, enterprise=enterprise):
+        raise PermissionDenied(
+            _("Only the enterprise's legal representative can authorise agents."), code="not_legal_representative"
+        )
+    try:
+        agent_id_number = validate_resident_id(agent_id_number)
+    except ValidationFailed as exc:
+        raise _field_error("agent_id_number", exc.message, exc.code) from None
+    today = timezone.localdate()
+    if authorised_until < authorised_from or authorised_until < today:
+        raise _field_error(
+            "authorised_until", _("The authorisation must end after it starts and not in the past."), "invalid_period"
+        )
+    if (authorised_until - authorised_from).days > 3 * 366:
+        raise _field_error("authorised_until", _("An authorisation may last at most three years."), "invalid_period")
+    agent = User.objects.filter(id_number=agent_id_number, kind=UserKind.RESIDENT, is_active=True).first()
+    if agent is None:
+        raise NotFound(_("No registered resident has this ID number."), code="agent_not_registered")
+    if EnterpriseMember.objects.filter(user=agent, enterprise=enterprise, active=True).exists():
+        raise Conflict(_("This person is already a member of the enterprise."), code="already_member")
+    member = EnterpriseMember.objects.create(
+        user=agent,
+        enterprise=enterprise,
+        role=MemberRole.AGENT,
+        authorised_from=authorised_from,
+        authorised_until=authorised_until,
+        granted_by=actor,
+    )
+    events.member_authorised(member=member, actor=actor)
+    notify(
+        user=agent,
+        subject=gettext("You are authorised to act for %(name)s") % {"name": enterprise.name},
+        body=gettext("Authorised from %(start)s until %(end)s by the legal representative.")
+        % {"start": authorised_from.isoformat(), "end": authorised_until.isoformat()},
+        kind=NotificationKind.SECURITY,
+        link="/accounts/profile/",
+    )
+    return member
+
+
+@transaction.atomic(durable=True)
+def enterprise_agent_revoke(*, actor: User, member: EnterpriseMember, reason: str = "") -> EnterpriseMember:
+    member = EnterpriseMember.objects.select_for_update().select_related("enterprise", "user").get(pk=member.pk)
+    if not user_is_legal_representative(user=actor, enterprise=member.enterprise):
+        raise PermissionDenied(
+            _("Only the enterprise's legal representative can authorise agents."), code="not_legal_representative"
+        )
+    if member.role != MemberRole.AGENT:
+        raise Conflict(_("The legal representative cannot be revoked here."), code="cannot_revoke_representative")
+    if not member.active:
+        raise Conflict(_("This authorisation has already been revoked."), code="already_revoked")
+    member.active = False
+    member.save(update_fields=["active"])
+    events.member_revoked(member=member, actor=actor, reason=reason)
+    notify(
+        user=member.user,
+        subject=gettext("Your authorisation for %(name)s was revoked") % {"name": member.enterprise.name},
+        body=reason,
+        kind=NotificationKind.SECURITY,
+    )
+    return member
+
+
+# ---------------------------------------------------------------- login
+
+
+@dataclass(frozen=True)
+class LoginChallenge:
+    """What the password step hands back: the opaque challenge to present with the code."""
+
+    challenge: str
+    user_id: int
+    expires_at: dt.datetime
+    sent_to: list[str]
+
+
+def _challenge_hash(challenge: str) -> str:
+    return hashlib.sha256(challenge.encode()).hexdigest()
+
+
+def _code_hash(challenge: str, code: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"otp:{challenge}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _mask_destination(channel: str, user: User) -> str:
+    if channel == "sms" and user.phone:
+        return f"sms:{user.phone[:3]}****{user.phone[-4:]}"
+    if channel == "email" and user.email:
+        local, _at, domain = user.email.partition("@")
+        return f"email:{local[:1]}***@{domain}"
+    return channel
+
+
+def _find_user(username: str) -> User | None:
+    username = username.strip()
+    if not username:
+        return None
+    user = User.objects.filter(username=username).first()
+    if user is None and len(username) == 18:
+        user = User.objects.filter(id_number=username.upper()).first()
+    return user
+
+
+def _lock_user(user_id: int) -> User:
+    return User.objects.select_for_update().get(pk=user_id)
+
+
+def _record(
+    *, user: User | None, username: str, stage: str, succeeded: bool, reason: str, source: str, user_agent: str
+) -> None:
+    LoginAttempt.objects.create(
+        user=user,
+        username=username[:150],
+        stage=stage,
+        succeeded=succeeded,
+        reason=reason,
+        source=source[:64],
+        user_agent=user_agent[:200],
+    )
+
+
+def recent_failures(*, user: User, now: dt.datetime | None = None) -> int:
+    """Failures that count toward a lockout: in the window, after the last login and the last lock."""
+    now = now or timezone.now()
+    since = now - dt.timedelta(seconds=lockout_window())
+    if user.last_login and user.last_login > since:
+        since = user.last_login
+    if user.locked_until and since < user.locked_until <= now:
+        since = user.locked_until
+    return (
+        LoginAttempt.objects.filter(user=user, succeeded=False, created_at__gt=since).exclude(reason="locked").count()
+    )
+
+
+def _fail(*, user: User, username: str, stage: str, reason: str, source: str, user_agent: str) -> ApplicationError:
+    """Record one failure of a known account (under its row lock) and lock it when the limit is reached."""
+    _record(
+        user=user, username=username, stage=stage, succeeded=False, reason=reason, source=source, user_agent=user_agent
+    )
+    events.login_failed(user=user, username=username, stage=stage, reason=reason)
+    failures = recent_failures(user=user)
+    if failures >= lockout_failures():
+        until = timezone.now() + dt.timedelta(seconds=lockout_seconds())
+        user.locked_until = until
+        user.save(update_fields=["locked_until"])
+        OneTimeCode.objects.filter(user=user, used_at__isnull=True, expires_at__gt=timezone.now()).update(
+            expires_at=timezone.now()
+        )
+        events.account_locked(user=user, until=until.isoformat(), failures=failures)
+        notify(
+            user=user,
+            subject=gettext("Your account was locked after repeated failed logins"),
+            body=gettext("Last attempt from %(source)s. The lock ends at %(until)s.")
+            % {"source": source or "?", "until": timezone.localtime(until).strftime("%Y-%m-%d %H:%M")},
+            kind=NotificationKind.SECURITY,
+        )
+        return _locked_error(until)
+    remaining = lockout_failures() - failures
+    if stage == LoginStage.OTP:
+        return OtpFailed(
+            gettext("The verification code is wrong. %(n)d attempts left before the account is locked.")
+            % {"n": remaining},
+            details={"attempts_left": remaining},
+        )
+    return LoginFailed(
+        gettext("The user name or password is wrong. %(n)d attempts left before the account is locked.")
+        % {"n": remaining},
+        details={"attempts_left": remaining},
+    )
+
+
+def _locked_error(until: dt.datetime) -> AccountLocked:
+    minutes = max(1, int((until - timezone.now()).total_seconds() + 59) // 60)
+    return AccountLocked(
+        gettext("Too many failed attempts: the account is locked. Try again in %(m)d minutes.") % {"m": minutes},
+        details={"locked_until": until.isoformat()},
+    )
+
+
+def _is_locked(user: User) -> bool:
+    return user.locked_until is not None and user.locked_until > timezone.now()
+
+
+def _raise_or_return(outcome: Any) -> Any:
+    if isinstance(outcome, ApplicationError):
+        raise outcome
+    return outcome
+
+
+def login_start(*, username: str, password: str, source: str = "", user_agent: str = "") -> LoginChallenge:
+    """Step one: check the password and send a one-time code. Failures are recorded and counted."""
+    with transaction.atomic(durable=True):
+        outcome = _login_start(username=username, password=password, source=source, user_agent=user_agent)
+    result: LoginChallenge = _raise_or_return(outcome)
+    return result
+
+
+def _login_start(*, username: str, password: str, source: str, user_agent: str) -> LoginChallenge | ApplicationError:
+    found = _find_user(username)
+    if found is None:
+        User().set_password(password)  # spend the same time as for a real account
+        _record(
+            user=None,
+            username=username,
+            stage=LoginStage.PASSWORD,
+            succeeded=False,
+            reason="unknown_user",
+            source=source,
+            user_agent=user_agent,
+        )
+        events.login_failed(user=None, username=username, stage=LoginStage.PASSWORD, reason="unknown_user")
+        return LoginFailed()
+    user = _lock_user(found.pk)
+    common = {"username": username, "source": source, "user_agent": user_agent}
+    if _is_locked(user):
+        assert user.locked_until is not None
+        _record(user=user, stage=LoginStage.PASSWORD, succeeded=False, reason="locked", **common)
+        events.login_failed(user=user, username=username, stage=LoginStage.PASSWORD, reason="locked")
+        return _locked_error(user.locked_until)
+    if not user.check_password(password):
+        return _fail(user=user, stage=LoginStage.PASSWORD, reason="wrong_password", **common)
+    if not user.is_active:
+        _record(user=user, stage=LoginStage.PASSWORD, succeeded=False, reason="inactive", **common)
+        events.login_failed(user=user, username=username, stage=LoginStage.PASSWORD, reason="inactive")
+        return LoginFailed(_("This account is disabled."), code="account_disabled")
+    return _issue_code(user=user, source=source, user_agent=user_agent, username=username)
+
+
+def _issue_code(*, user: User, source: str, user_agent: str, username: str) -> LoginChallenge | ApplicationError:
+    now = timezone.now()
+    code = f"{secrets.randbelow(10**constants.OTP_LENGTH):0{constants.OTP_LENGTH}d}"
+    challenge = secrets.token_urlsafe(32)
+    expires_at = now + dt.timedelta(seconds=otp_ttl())
+    minutes = max(1, otp_ttl() // 60)
+    scheduled = deliver(
+        user=user,
+        subject=gettext("Tongban login code"),
+        body=gettext(
+            "Your login code is %(code)s. It is valid for %(minutes)d minutes. Never tell it to anyone, "
+            "including staff."
+        )
+        % {"code": code, "minutes": minutes},
+        channels=("sms", "email"),
+        kind=NotificationKind.SECURITY,
+    )
+    if not scheduled:
+        return ApplicationError(
+            _("No way to send you a verification code: please add a mobile phone number or ask the service desk."),
+            code="otp_undeliverable",
+            status=409,
+        )
+    # one outstanding code per account: a new code makes the older ones useless
+    OneTimeCode.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+    OneTimeCode.objects.create(
+        user=user,
+        challenge_hash=_challenge_hash(challenge),
+        code_hash=_code_hash(challenge, code),
+        expires_at=expires_at,
+        source=source[:64],
+    )
+    _record(
+        user=user,
+        username=username,
+        stage=LoginStage.PASSWORD,
+        succeeded=True,
+        reason="",
+        source=source,
+        user_agent=user_agent,
+    )
+    channels = sorted({s.split(":", 1)[1] for s in scheduled})
+    events.otp_sent(user=user, channels=channels)
+    return LoginChallenge(
+        challenge=challenge,
+        user_id=user.pk,
+        expires_at=expires_at,
+        sent_to=[_mask_destination(c, user) for c in channels],
+    )
+
+
+def login_verify_otp(*, challenge: str, code: str, source: str = "", user_agent: str = "") -> User:
+    """Step two: check the code for a challenge. Returns the user to log in."""
+    with transaction.atomic(durable=True):
+        outcome = _login_verify_otp(challenge=challenge, code=code, source=source, user_agent=user_agent)
+    user: User = _raise_or_return(outcome)
+    return user
+
+
+def _login_verify_otp(*, challenge: str, code: str, source: str, user_agent: str) -> User | ApplicationError:
+    otp = OneTimeCode.objects.filter(challenge_hash=_challenge_hash(challenge or "")).first()
+    if otp is None:
+        return OtpFailed(
+            _("This login step has expired. Please enter your password again."), code="otp_challenge_invalid"
+        )
+    user = _lock_user(otp.user_id)
+    otp = OneTimeCode.objects.select_for_update().get(pk=otp.pk)
+    common = {"username": user.username, "source": source, "user_agent": user_agent}
+    now = timezone.now()
+    if _is_locked(user):
+        assert user.locked_until is not None
+        _record(user=user, stage=LoginStage.OTP, succeeded=False, reason="locked", **common)
+        events.login_failed(user=user, username=user.username, stage=LoginStage.OTP, reason="locked")
+        return _locked_error(user.locked_until)
+    if otp.used_at is not None:
+        _record(user=user, stage=LoginStage.OTP, succeeded=False, reason="otp_used", **common)
+        events.login_failed(user=user, username=user.username, stage=LoginStage.OTP, reason="otp_used")
+        return OtpFailed(_("This verification code has already been used."), code="otp_used")
+    if otp.expires_at <= now:
+        _record(user=user, stage=LoginStage.OTP, succeeded=False, reason="otp_expired", **common)
+        events.login_failed(user=user, username=user.username, stage=LoginStage.OTP, reason="otp_expired")
+        return OtpFailed(_("The verification code has expired. Please log in again."), code="otp_expired")
+    if otp.attempts >= otp_max_attempts():
+        _record(user=user, stage=LoginStage.OTP, succeeded=False, reason="otp_attempts", **common)
+        events.login_failed(user=user, username=user.username, stage=LoginStage.OTP, reason="otp_attempts")
+        return OtpFailed(_("Too many wrong codes for this login. Please log in again."), code="otp_too_many_attempts")
+    candidate = re.sub(r"\s", "", code or "")
+    if not hmac.compare_digest(otp.code_hash, _code_hash(challenge, candidate)):
+        otp.attempts += 1
+        otp.save(update_fields=["attempts"])
+        return _fail(user=user, stage=LoginStage.OTP, reason="wrong_otp", **common)
+    if not user.is_active:
+        return LoginFailed(_("This account is disabled."), code="account_disabled")
+    otp.used_at = now
+    otp.save(update_fields=["used_at"])
+    _record(user=user, stage=LoginStage.OTP, succeeded=True, reason="", **common)
+    user.last_login = now
+    user.save(update_fields=["last_login"])
+    events.login_succeeded(user=user, method="password+otp")
+    return user
+
+
+@transaction.atomic(durable=True)
+def logout_record(*, user: User) -> None:
+    events.logged_out(user=user)
+
+
+@transaction.atomic(durable=True)
+def account_unlock(*, actor: User, user: User) -> User:
+    """An administrator ends a lock early."""
+    if not actor.is_superuser:
+        raise PermissionDenied()
+    user = _lock_user(user.pk)
+    user.locked_until = timezone.now()
+    user.save(update_fields=["locked_until"])
+    return user
+
+
+# ---------------------------------------------------------------- acting for an enterprise
+
+
+@transaction.atomic(durable=True)
+def acting_enterprise_choose(*, user: User, enterprise: Enterprise | None) -> Enterprise | None:
+    """Check that ``user`` may act for ``enterprise`` (``None``: act as oneself) and record the choice.
+
+    The caller stores the result in the session (``selectors.ACTING_ENTERPRISE_SESSION_KEY``).
+    """
+    from tongban.accounts.selectors import user_can_act_for
+
+    if enterprise is not None and not user_can_act_for(user=user, enterprise=enterprise):
+        raise PermissionDenied(_("You are not authorised to act for this enterprise."), code="not_enterprise_member")
+    events.acting_enterprise_selected(user=user, enterprise=enterprise)
+    return enterprise
