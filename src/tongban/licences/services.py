@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -54,6 +55,8 @@ from tongban.licences.selectors import (
 )
 from tongban.licences.verification import Check, is_local_issuer, verify_compact
 from tongban.regions.models import Department
+
+STANDARD_DISCLOSABLE = ("holder_name", "valid_to")
 
 
 class LicenceNotUsable(ApplicationError):
@@ -166,6 +169,96 @@ def _next_serial(*, licence_type: LicenceType, region_code: str) -> int:
     serial.last += 1
     serial.save(update_fields=["last"])
     return serial.last
+
+
+# ---------------------------------------------------------------- licence types
+
+_FIELD_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def validate_type_fields(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Check a licence type's field definitions: unique snake_case names, known types, choices for choice fields."""
+    errors: list[dict[str, str]] = []
+    seen: set[str] = set()
+    clean: list[dict[str, Any]] = []
+    for index, spec in enumerate(fields):
+        name = str(spec.get("name", ""))
+        kind = str(spec.get("type", FieldType.TEXT))
+        if not _FIELD_NAME_RE.match(name) or name in seen or name in STANDARD_DISCLOSABLE:
+            errors.append(
+                {
+                    "field": f"fields[{index}].name",
+                    "code": "invalid_field_name",
+                    "message": str(_("Field names are unique lower-case identifiers.")),
+                }
+            )
+        if kind not in FieldType.values:
+            errors.append(
+                {
+                    "field": f"fields[{index}].type",
+                    "code": "invalid_field_type",
+                    "message": str(_("Unknown field type.")),
+                }
+            )
+        choices = [str(c) for c in spec.get("choices", [])]
+        if kind == FieldType.CHOICE and not choices:
+            errors.append(
+                {
+                    "field": f"fields[{index}].choices",
+                    "code": "choices_required",
+                    "message": str(_("A choice field needs its choices.")),
+                }
+            )
+        seen.add(name)
+        item: dict[str, Any] = {
+            "name": name,
+            "label": str(spec.get("label", name)),
+            "type": kind,
+            "required": bool(spec.get("required", False)),
+        }
+        if choices:
+            item["choices"] = choices
+        clean.append(item)
+    if errors:
+        raise ValidationFailed(_("The licence type's fields are invalid."), code="invalid_licence_type", details=errors)
+    return clean
+
+
+@transaction.atomic
+def licence_type_save(
+    *,
+    code: str,
+    name: str,
+    department: Department,
+    holder_kind: str,
+    fields: list[dict[str, Any]],
+    validity_months: int | None,
+    template: dict[str, Any],
+    actor: User | None,
+    name_en: str = "",
+) -> LicenceType:
+    """Create or update a licence type (a node administrator's or the demo loader's task)."""
+    if not re.match(r"^[a-z0-9]{1,12}$", code):
+        raise ValidationFailed(
+            _("A licence type code has 1 to 12 lower-case letters or digits."), code="invalid_licence_type"
+        )
+    if holder_kind not in HolderKind.values:
+        raise ValidationFailed(_("Unknown holder kind."), code="invalid_licence_type")
+    if validity_months is not None and not 1 <= validity_months <= 1200:
+        raise ValidationFailed(_("The validity is between 1 and 1200 months."), code="invalid_licence_type")
+    ltype, _created = LicenceType.objects.update_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "name_en": name_en,
+            "department": department,
+            "holder_kind": holder_kind,
+            "fields": validate_type_fields(fields),
+            "validity_months": validity_months,
+            "template": {k: str(v) for k, v in template.items() if k in ("title", "colour", "subtitle")},
+        },
+    )
+    return ltype
 
 
 # ---------------------------------------------------------------- issuance
@@ -546,8 +639,6 @@ def _verify_token(*, token: str, by_user: User | None, by_label: str, source: st
 
 
 # ---------------------------------------------------------------- 亮证 (showing a licence)
-
-STANDARD_DISCLOSABLE = ("holder_name", "valid_to")
 
 
 def disclosable_fields(licence: Licence) -> list[tuple[str, str]]:

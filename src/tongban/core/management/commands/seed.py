@@ -13,6 +13,7 @@ DEMO_LOADERS = [
     "tongban.regions.demo.load",
     "tongban.accounts.demo.load",
     "tongban.catalog.demo.load",
+    "tongban.licences.demo.load",
 ]
 
 
