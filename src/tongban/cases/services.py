@@ -171,9 +171,11 @@ def _transition(
     reason: str = "",
     data: dict[str, Any] | None = None,
     notice: str = "",
+    target: CaseStatus | None = None,
 ) -> Case:
     """Move ``case`` (already locked and checked by the caller) to the action's target and record it."""
-    target = _check(case, action)
+    checked = _check(case, action) if target is None else target
+    target = checked
     previous = case.status
     case.status = target
     case.save(update_fields=["status", "updated_at", *fields])
@@ -760,7 +762,7 @@ def case_suspend(*, case: Case, actor: User, reason: str) -> Case:
 def case_resume(*, case: Case, actor: User) -> Case:
     case = _lock(case)
     role = _require_department(actor, case)
-    _check(case, CaseAction.RESUME)
+    target = _check(case, CaseAction.RESUME)
     assert case.suspended_on is not None
     paused = working_days_between(case.suspended_on, _today())
     case.suspended_working_days += paused
@@ -781,6 +783,7 @@ def case_resume(*, case: Case, actor: User) -> Case:
             "due_provisional",
         ],
         data={"paused_working_days": paused, "promised_due_date": str(case.promised_due_date)},
+        target=target,
     )
 
 

@@ -13,6 +13,7 @@ from tongban.cases.models import Case
 from tongban.catalog.models import ServiceItem
 from tongban.catalog.tests.factories import MaterialFactory, ServiceItemFactory
 from tongban.regions.models import Department
+from tongban.regions.tests.factories import DepartmentFactory
 
 # The smallest valid PDF header that the content sniffing recognises.
 PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
@@ -31,6 +32,11 @@ def make_item(**kwargs: Any) -> ServiceItem:
     MaterialFactory(item=item, code="ID", name="身份证", order=1, required=True, gap_allowed=False)
     MaterialFactory(item=item, code="PLAN", name="场地平面图", order=2, required=True, gap_allowed=True)
     return item
+
+
+def department(code: str | None = None) -> Department:
+    """Another department of the region (factory_boy's types need the cast)."""
+    return cast(Department, DepartmentFactory(code=code) if code else DepartmentFactory())
 
 
 def staff(department: Department, role: StaffRoleKind) -> User:

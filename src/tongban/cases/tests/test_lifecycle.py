@@ -13,11 +13,6 @@ from tongban.core.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _files(settings, tmp_path):  # type: ignore[no-untyped-def]
-    settings.TONGBAN_FILES_DIR = tmp_path / "files"
-
-
 def test_full_lifecycle_records_every_step_and_notifies_the_applicant() -> None:
     # given a published item, a resident and a reviewer of the item's department
     item = make_item()
