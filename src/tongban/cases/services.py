@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.constants import StaffRoleKind, UserKind
@@ -185,7 +185,7 @@ def _transition(
     label = CaseStatus(case.status).label
     _notify_applicant(
         case,
-        subject=_g("Case %(number)s: %(status)s") % {"number": case.number or "", "status": label},
+        subject=gettext("Case %(number)s: %(status)s") % {"number": case.number or "", "status": label},
         body=notice or reason,
         kind="warning" if case.status in {CaseStatus.TERMINATED, CaseStatus.REVOKED} else "case",
     )
@@ -480,7 +480,7 @@ def case_submit(*, case: Case, actor: User) -> Case:
         actor=actor,
         role=role,
         fields=["number", "submitted_at", "form_data", "situations"],
-        notice=_g("Your application was received. Keep the case number to track it."),
+        notice=gettext("Your application was received. Keep the case number to track it."),
     )
 
 
@@ -501,7 +501,8 @@ def case_accept(*, case: Case, actor: User) -> Case:
         role=role,
         fields=fields,
         data={"promised_due_date": str(case.promised_due_date), "provisional": case.due_provisional},
-        notice=_g("Your application was accepted. It will be decided by %(date)s.") % {"date": case.promised_due_date},
+        notice=gettext("Your application was accepted. It will be decided by %(date)s.")
+        % {"date": case.promised_due_date},
     )
 
 
@@ -557,7 +558,9 @@ def case_accept_with_gaps(
         role=role,
         fields=fields,
         data={"gap_materials": wanted, "gap_deadline": str(deadline)},
-        notice=_g("Your application was accepted. Please supply %(names)s by %(date)s, or the case will be terminated.")
+        notice=gettext(
+            "Your application was accepted. Please supply %(names)s by %(date)s, or the case will be terminated."
+        )
         % {"names": names, "date": deadline},
     )
 
@@ -603,7 +606,7 @@ def case_request_correction(*, case: Case, actor: User, materials: Sequence[str]
         fields=["correction_materials", "correction_note"],
         reason=case.correction_note,
         data={"materials": codes},
-        notice=_g("Please correct these materials and resubmit: %(names)s. %(note)s")
+        notice=gettext("Please correct these materials and resubmit: %(names)s. %(note)s")
         % {"names": names, "note": case.correction_note},
     )
 
@@ -724,7 +727,7 @@ def case_close(*, case: Case, actor: User) -> Case:
         actor=actor,
         role=role,
         fields=["closed_at"],
-        notice=_g("Your case is closed. Please rate our service."),
+        notice=gettext("Your case is closed. Please rate our service."),
     )
 
 
@@ -848,8 +851,8 @@ def case_supplement(
         case.save(update_fields=["gap_deadline", "updated_at"])
         _notify_applicant(
             case,
-            subject=_g("Case %(number)s: all materials supplied") % {"number": case.number},
-            body=_g("Thank you. Every material has now been supplied."),
+            subject=gettext("Case %(number)s: all materials supplied") % {"number": case.number},
+            body=gettext("Thank you. Every material has now been supplied."),
         )
     return case
 
@@ -895,7 +898,7 @@ def case_sign_commitment(*, case: Case, actor: User, agreed: bool) -> Case:
         role=role,
         fields=fields,
         data={"verification_due": str(task.due_date)},
-        notice=_g(
+        notice=gettext(
             "Your commitment was recorded and the application approved. The department will verify it; "
             "a false commitment revokes the approval and is recorded in your credit file."
         ),
@@ -932,7 +935,7 @@ def task_verify(*, task: VerificationTask, actor: User, ok: bool, findings: str 
             role=role,
             fields=["decision_reasons", "closed_at"],
             reason=task.findings,
-            notice=_g("The approval was revoked because the commitment was found false: %(reasons)s")
+            notice=gettext("The approval was revoked because the commitment was found false: %(reasons)s")
             % {"reasons": task.findings},
         )
         credit_record_create(
@@ -1045,7 +1048,7 @@ def case_window_receive(
         actor=actor,
         role=StaffRoleKind.WINDOW_CLERK,
         fields=["number", "submitted_at"],
-        notice=_g("Your application was received at the service window."),
+        notice=gettext("Your application was received at the service window."),
     )
     events.case_window_received(
         case=case, actor=actor, role=StaffRoleKind.WINDOW_CLERK, identity_check=identity_check_method
@@ -1086,9 +1089,9 @@ def _remind_gap(case_id: int, today: dt.date) -> bool:
         events.gap_reminder_sent(case=case, deadline=str(case.gap_deadline))
         _notify_applicant(
             case,
-            subject=_g("Case %(number)s: materials due by %(date)s")
+            subject=gettext("Case %(number)s: materials due by %(date)s")
             % {"number": case.number, "date": case.gap_deadline},
-            body=_g("Please supply %(names)s by %(date)s, or the case will be terminated.")
+            body=gettext("Please supply %(names)s by %(date)s, or the case will be terminated.")
             % {"names": names, "date": case.gap_deadline},
             kind="reminder",
         )
@@ -1121,7 +1124,7 @@ def cases_tick(*, today: dt.date | None = None) -> TickReport:
     report = TickReport()
     waiting = Case.objects.filter(gap_deadline__isnull=False, status__in=TRANSITIONS[CaseAction.TERMINATE].sources)
     for case in waiting.filter(gap_deadline__lt=today).only("pk", "number"):
-        reason = _g("The materials accepted with gaps were not supplied by the deadline.")
+        reason = gettext("The materials accepted with gaps were not supplied by the deadline.")
         try:
             with transaction.atomic():
                 case_terminate(case=case, actor=None, reason=reason)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.constants import StaffRoleKind
@@ -156,7 +156,7 @@ def credit_record_create(
     events.credit_recorded(record=record, actor=actor, role="reviewer" if actor is not None else "system")
     notify(
         user=subject,
-        subject=_g("A record was added to your credit file"),
+        subject=gettext("A record was added to your credit file"),
         body=reason.strip(),
         kind="warning",
         channels=("inbox",),
