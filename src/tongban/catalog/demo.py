@@ -52,9 +52,11 @@ def _upsert(model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> t
     return obj, False, bool(changed)
 
 
-def _item_values(spec: ItemSpec, region: str, base: BaseItem) -> dict[str, Any]:
-    department = Department.objects.get(region_id=region, code=spec.department)
-    centre = Department.objects.filter(region_id=region, code="gsa").first() or department
+def _item_values(
+    spec: ItemSpec, region: str, base: BaseItem, departments: dict[tuple[str, str], Department]
+) -> dict[str, Any]:
+    department = departments[(region, spec.department)]
+    centre = departments.get((region, "gsa"), department)
     window = (
         "网上办理，无需到窗口"
         if spec.visits == 0 and "window" not in spec.channels
@@ -121,15 +123,24 @@ def _material_values(spec: MaterialSpec, order: int) -> dict[str, Any]:
 
 
 def _sync_materials(item: ServiceItem, materials: list[MaterialSpec]) -> bool:
+    existing = {mt.code: mt for mt in item.materials.all()}
+    new: list[Material] = []
     changed = False
     for order, spec in enumerate(materials, start=1):
-        _, created, updated = _upsert(Material, {"item": item, "code": spec.code}, _material_values(spec, order))
-        changed |= created or updated
-    stale = item.materials.exclude(code__in=[mt.code for mt in materials])
-    for material in stale:
+        values = _material_values(spec, order)
+        current = existing.pop(spec.code, None)
+        if current is None:
+            new.append(Material(item=item, code=spec.code, **values))
+        elif fields := _sync(current, values):
+            current.save(update_fields=fields)
+            changed = True
+    if new:
+        Material.objects.bulk_create(new)
+        changed = True
+    for stale in existing.values():
         try:
             with transaction.atomic():
-                material.delete()
+                stale.delete()
             changed = True
         except ProtectedError:  # cases refer to it: keep it rather than break them
             pass
@@ -140,6 +151,7 @@ def load(*, stdout: TextIO) -> None:
     created = changed = skipped = 0
     touched: list[int] = []
     with transaction.atomic():
+        departments = {(d.region_id, d.code): d for d in Department.objects.all()}
         themes: dict[str, Theme] = {}
         for order, (code, name, name_en, audience, description) in enumerate(THEMES, start=1):
             themes[code], _, _ = _upsert(
@@ -162,7 +174,7 @@ def load(*, stdout: TextIO) -> None:
             for region in spec.regions:
                 regional = spec.for_region(region)
                 code = spec.code_in(region)
-                values = _item_values(regional, region, base)
+                values = _item_values(regional, region, base, departments)
                 item = ServiceItem.objects.filter(code=code, status=ItemStatus.PUBLISHED).first()
                 if item is None:
                     if ServiceItem.objects.filter(code=code).exists():
