@@ -10,10 +10,13 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("tongban.licences.wellknown_urls")),
+    path("licences/", include("tongban.licences.urls")),
+    path("cases/", include("tongban.cases.urls")),
     path("accounts/", include("tongban.accounts.urls")),
     path("o/", include("tongban.accounts.oidc_urls")),
     re_path(r"^\.well-known/openid-configuration/?$", ConnectDiscoveryInfoView.as_view(), name="oidc-discovery"),
-    path("", include("tongban.licences.wellknown_urls")),
-    path("licences/", include("tongban.licences.urls")),
     path("", include("tongban.web.urls")),
 ]
+
+handler404 = "tongban.web.views.page_not_found"

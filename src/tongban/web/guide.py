@@ -1,0 +1,89 @@
+"""What the guide page (办事指南) shows of one published item, ready for the template."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from tongban.catalog.constants import Channel, SpecialStepKind
+from tongban.catalog.models import Material, ServiceItem
+from tongban.web import selectors, situations
+from tongban.web.i18n import localized_name
+
+
+@dataclass(frozen=True)
+class Section:
+    anchor: str
+    title: str | Promise
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("basic", _("Basic information")),
+    Section("place", _("Place and hours")),
+    Section("conditions", _("Conditions")),
+    Section("materials", _("Materials")),
+    Section("special-steps", _("Special steps")),
+    Section("process", _("Process")),
+    Section("fees", _("Fees")),
+    Section("legal-basis", _("Legal basis")),
+    Section("faq", _("Frequently asked questions")),
+    Section("commitments", _("Service commitments")),
+    Section("contact", _("Consultation and complaints")),
+)
+
+
+def special_steps(item: ServiceItem) -> list[dict[str, Any]]:
+    labels = dict(SpecialStepKind.choices)
+    out = []
+    for step in item.special_steps:
+        if not isinstance(step, Mapping):
+            continue
+        kind = str(step.get("kind") or "")
+        out.append(
+            {
+                "kind": kind,
+                "kind_label": labels.get(kind, kind),
+                "name": str(step.get("name") or ""),
+                "time_limit_days": int(step.get("time_limit_days") or 0),
+                "legal_basis": str(step.get("legal_basis") or ""),
+                "fee": str(step.get("fee") or ""),
+                "counts_toward_limit": bool(step.get("counts_toward_limit")),
+            }
+        )
+    return out
+
+
+def channel_labels(item: ServiceItem) -> list[str]:
+    labels = dict(Channel.choices)
+    return [str(labels.get(c, c)) for c in item.channels]
+
+
+def _dicts(entries: Any) -> list[Mapping[str, Any]]:
+    return [e for e in entries or [] if isinstance(e, Mapping)]
+
+
+def context(*, item: ServiceItem, submitted: Mapping[str, str]) -> dict[str, Any]:
+    materials: list[Material] = list(item.materials.all())
+    guidance = situations.guide(materials, item.situations, submitted)
+    siblings = [i for i in selectors.implementations_of(base_code=item.base.base_code) if i.code != item.code]
+    return {
+        "item": item,
+        "item_name": localized_name(item),
+        "sections": SECTIONS,
+        "guidance": guidance,
+        "materials_total": len(materials),
+        "special_steps": special_steps(item),
+        "channels": channel_labels(item),
+        "legal_basis": _dicts(item.legal_basis),
+        "fees": _dicts(item.fees),
+        "process": _dicts(item.process),
+        "faq": _dicts(item.faq),
+        "form_fields": _dicts(item.form_fields),
+        "conditions": [str(c) for c in item.conditions or []],
+        "themes": list(item.themes.all()),
+        "other_regions": siblings,
+    }
