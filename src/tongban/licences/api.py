@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Router
+from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
 from tongban.accounts.api_auth import api_auth
@@ -91,7 +91,7 @@ def usable(request: HttpRequest, licence_type_code: str) -> list[LicenceOut]:
 
 
 @router.post("/uses", response={201: UseOut}, auth=api_auth, summary="Use one of my licences in an application")
-def use_for_case(request: HttpRequest, body: UseForCaseIn) -> tuple[int, UseOut]:
+def use_for_case(request: HttpRequest, body: UseForCaseIn) -> Status[UseOut]:
     user = _user(request)
     use = services.licence_use_for_case(
         licence_number=body.licence_number,
@@ -101,7 +101,7 @@ def use_for_case(request: HttpRequest, body: UseForCaseIn) -> tuple[int, UseOut]
         material_code=body.material_code,
         consent=body.consent,
     )
-    return 201, UseOut.of(use)
+    return Status(201, UseOut.of(use))
 
 
 @router.post(
@@ -110,26 +110,26 @@ def use_for_case(request: HttpRequest, body: UseForCaseIn) -> tuple[int, UseOut]
     auth=api_auth,
     summary="Show a licence (亮证): a short-lived QR code with the fields I choose",
 )
-def present(request: HttpRequest, number: str, body: PresentIn) -> tuple[int, PresentationOut]:
+def present(request: HttpRequest, number: str, body: PresentIn) -> Status[PresentationOut]:
     user = _user(request)
     licence = selectors.licence_get_for_holder(number=number, user=user)
     presentation, token = services.licence_present(
         licence=licence, holder=user, fields=body.fields, seconds=body.seconds
     )
     url = presentation_url(token)
-    return 201, PresentationOut(token=token, url=url, expires_at=presentation.expires_at, qr_svg=qr_svg(url))
+    return Status(201, PresentationOut(token=token, url=url, expires_at=presentation.expires_at, qr_svg=qr_svg(url)))
 
 
 @router.post("/import", response={201: ImportOut}, auth=api_auth, summary="Import existing licences (CSV or Excel)")
-def import_licences(request: HttpRequest, file: File[UploadedFile]) -> tuple[int, ImportOut]:
+def import_licences(request: HttpRequest, file: File[UploadedFile]) -> Status[ImportOut]:
     """All or nothing: any error in any row imports nothing and answers 422 with every row/column error."""
     content = file.read(importing.MAX_BYTES + 1)
     licences = importing.licence_import(file_name=file.name or "upload", content=content, actor=_user(request))
-    return 201, ImportOut(imported=len(licences), numbers=[lic.number for lic in licences])
+    return Status(201, ImportOut(imported=len(licences), numbers=[lic.number for lic in licences]))
 
 
 @router.post("/", response={201: LicenceOut}, auth=api_auth, summary="Issue a licence (licence administrator)")
-def issue(request: HttpRequest, body: IssueIn) -> tuple[int, LicenceOut]:
+def issue(request: HttpRequest, body: IssueIn) -> Status[LicenceOut]:
     licence_type = selectors.licence_type_get(code=body.type_code)
     licence = services.licence_issue(
         licence_type=licence_type,
@@ -141,7 +141,7 @@ def issue(request: HttpRequest, body: IssueIn) -> tuple[int, LicenceOut]:
         reason=body.reason,
         actor=_user(request),
     )
-    return 201, LicenceOut.of(licence, history=True)
+    return Status(201, LicenceOut.of(licence, history=True))
 
 
 def _visible(request: HttpRequest, number: str) -> tuple[User, Any]:
@@ -206,7 +206,7 @@ def revoke(request: HttpRequest, number: str, body: ReasonIn) -> LicenceOut:
 
 
 @router.post("/{number}/reissue", response={201: LicenceOut}, auth=api_auth, summary="Re-issue (replace) a licence")
-def reissue(request: HttpRequest, number: str, body: ReissueIn) -> tuple[int, LicenceOut]:
+def reissue(request: HttpRequest, number: str, body: ReissueIn) -> Status[LicenceOut]:
     user, licence = _admin_licence(request, number)
     new = services.licence_reissue(
         licence=licence,
@@ -216,4 +216,4 @@ def reissue(request: HttpRequest, number: str, body: ReissueIn) -> tuple[int, Li
         holder_name=body.holder_name,
         valid_to=body.valid_to,
     )
-    return 201, LicenceOut.of(new, history=True)
+    return Status(201, LicenceOut.of(new, history=True))

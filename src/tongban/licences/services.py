@@ -667,6 +667,7 @@ def licence_present(
     *, licence: Licence, holder: User, fields: list[str], seconds: int = PRESENTATION_SECONDS_DEFAULT
 ) -> tuple[Presentation, str]:
     """Make a short-lived, single-use presentation of one licence with the chosen fields; returns it and its token."""
+    licence = Licence.objects.select_related("licence_type", "department").get(pk=licence.pk)
     if licence.holder_id not in holder_ids_for(holder):
         raise LicenceNotFound()
     if licence.effective_status() != LicenceStatus.VALID:

@@ -34,7 +34,7 @@ def test_the_signed_pdf_is_intact_and_trusted(licence_type: LicenceType, residen
     [signature] = reader.embedded_signatures
     status = validate_pdf_signature(signature, _context())
     assert status.intact and status.valid and status.trusted and status.bottom_line
-    assert status.coverage.name == "ENTIRE_FILE"
+    assert status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
     assert "/ETSI.CAdES.detached" in str(signature.sig_object["/SubFilter"])
     assert "Tongban node 120000" in status.signing_cert.subject.human_friendly
 

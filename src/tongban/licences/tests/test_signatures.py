@@ -14,6 +14,7 @@ from jwcrypto import jws as jwcrypto_jws
 from jwcrypto.common import JWException
 
 from tongban.accounts.models import User
+from tongban.core.errors import InvalidTransition
 from tongban.licences import credentials, services
 from tongban.licences.constants import KeyAlgorithm, KeyStatus
 from tongban.licences.models import LicenceType, SigningKey
@@ -137,7 +138,7 @@ def test_key_rotation_keeps_old_licences_verifiable_until_the_key_is_retired(
 
 def test_the_active_key_cannot_be_retired() -> None:
     key = services.signing_key_rotate(actor=None)
-    with pytest.raises(services.InvalidTransition):
+    with pytest.raises(InvalidTransition):
         services.signing_key_retire(kid=key.kid, actor=None)
 
 
