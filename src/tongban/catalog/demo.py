@@ -2,9 +2,9 @@
 
 The content is in :mod:`tongban.catalog.demo_data`. Loading is idempotent and leaves rows alone
 when nothing changed: themes and base items are keyed on their codes, an implementation on its
-code (the published version is brought up to date in place; a code with no version at all gets a
-published version 1; a code an administrator has taken offline is left alone), materials on
-(item, code). Only items that were created or changed are re-indexed for search. Departments
+code (a code with no version at all gets a published version 1, which later runs bring up to date in
+place; a code an administrator has drafted, republished or withdrawn is left alone), materials on
+(item, code). Creations and changes are written to the audit trail with the system as actor. Only items that were created or changed are re-indexed for search. Departments
 come from :mod:`tongban.regions.demo`, which must run first.
 """
 
@@ -16,10 +16,12 @@ from django.db import models, transaction
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
+from tongban.catalog import events
 from tongban.catalog.constants import ItemStatus
 from tongban.catalog.demo_data import ITEMS, THEMES, ItemSpec, MaterialSpec
 from tongban.catalog.models import BaseItem, Material, ServiceItem, Theme
 from tongban.catalog.search import reindex_all
+from tongban.core import audit
 from tongban.regions.models import Department
 
 M = TypeVar("M", bound=models.Model)
@@ -39,17 +41,16 @@ def _sync(obj: models.Model, values: dict[str, Any]) -> list[str]:
     return changed
 
 
-def _upsert(model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> tuple[M, bool, bool]:
-    """(object, created, changed), saving only when something differs."""
+def _upsert(model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> tuple[M, bool, list[str]]:
+    """(object, created, names of the changed fields), saving only when something differs."""
     obj = model._default_manager.filter(**lookup).first()
     if obj is None:
-        return model._default_manager.create(**lookup, **values), True, False
+        return model._default_manager.create(**lookup, **values), True, []
     changed = _sync(obj, values)
     if changed:
-        if any(f.name == "updated_at" for f in model._meta.get_fields()):
-            changed.append("updated_at")
-        obj.save(update_fields=changed)
-    return obj, False, bool(changed)
+        stamped = any(f.name == "updated_at" for f in model._meta.get_fields())
+        obj.save(update_fields=[*changed, "updated_at"] if stamped else changed)
+    return obj, False, changed
 
 
 def _item_values(
@@ -160,7 +161,7 @@ def load(*, stdout: TextIO) -> None:
                 {"name": name, "name_en": name_en, "audience": audience, "description": description, "order": order},
             )
         for spec in ITEMS:
-            base, _, _ = _upsert(
+            base, base_created, base_changed = _upsert(
                 BaseItem,
                 {"base_code": spec.base_code},
                 {
@@ -171,18 +172,22 @@ def load(*, stdout: TextIO) -> None:
                     "legal_basis": [dict(e) for e in (spec.base_legal_basis or spec.legal_basis)],
                 },
             )
+            if base_created or base_changed:
+                events.base_item_saved(actor=None, base=base, created=base_created, changed=base_changed)
             for region in spec.regions:
                 regional = spec.for_region(region)
                 code = spec.code_in(region)
                 values = _item_values(regional, region, base, departments)
-                item = ServiceItem.objects.filter(code=code, status=ItemStatus.PUBLISHED).first()
+                versions = list(ServiceItem.objects.filter(code=code))
+                item = next((v for v in versions if v.status == ItemStatus.PUBLISHED and v.version == 1), None)
+                if item is None and versions:
+                    skipped += 1  # an administrator has drafted, republished or withdrawn it: leave it
+                    continue
                 if item is None:
-                    if ServiceItem.objects.filter(code=code).exists():
-                        skipped += 1  # drafted, withdrawn or superseded by an administrator: leave it
-                        continue
                     item = ServiceItem.objects.create(
                         code=code, version=1, status=ItemStatus.PUBLISHED, published_at=timezone.now(), **values
                     )
+                    events.item_published(actor=None, item=item, superseded=None)
                     created += 1
                     is_new = item_changed = True
                 else:
@@ -190,6 +195,15 @@ def load(*, stdout: TextIO) -> None:
                     fields = _sync(item, values)
                     if fields:
                         item.save(update_fields=[*fields, "updated_at"])
+                        audit.record(
+                            stream=events.item_stream(code),
+                            action="catalog.item_demo_reloaded",
+                            object_type="catalog.serviceitem",
+                            object_id=item.pk,
+                            actor_role="system",
+                            reason="tongban seed demo",
+                            data={"code": code, "version": item.version, "changed": fields},
+                        )
                     item_changed = bool(fields)
                 wanted = {themes[t].pk for t in regional.themes}
                 if set(item.themes.values_list("pk", flat=True)) != wanted:

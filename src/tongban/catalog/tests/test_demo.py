@@ -29,6 +29,7 @@ from tongban.catalog.search import words
 from tongban.catalog.services import law_key
 from tongban.catalog.uniformity import compare, region_report
 from tongban.core.identifiers import is_valid_resident_id, is_valid_uscc
+from tongban.core.models import AuditEvent
 from tongban.regions.models import Department
 
 DEMO_REGIONS = ("110000", "120000", "130000")
@@ -80,6 +81,7 @@ def snapshot() -> dict[str, Any]:
         "roles": list(StaffRole.objects.order_by("pk").values_list("pk", "user_id", "department_id", "role")),
         "enterprises": list(Enterprise.objects.order_by("pk").values_list("pk", "uscc")),
         "members": list(EnterpriseMember.objects.order_by("pk").values_list("pk", "user_id", "enterprise_id", "role")),
+        "audit": AuditEvent.objects.count(),
     }
 
 
@@ -118,6 +120,28 @@ def test_seed_demo_loads_the_catalog_and_a_second_run_changes_nothing() -> None:
     # Then nothing was created, updated or re-indexed
     assert snapshot() == before
     assert "(0 new, 0 updated, 0 left alone), 0 re-indexed" in again
+
+    # And every creation was audited with the system as actor
+    assert AuditEvent.objects.filter(action="catalog.item_published", actor_role="system").count() == 150
+
+    # Given one item edited behind the loader's back and one withdrawn by an administrator
+    drifted = published.get(code="110000-000117001000-XK-001")
+    ServiceItem.objects.filter(pk=drifted.pk).update(content="被改动的内容")
+    Material.objects.filter(item=drifted, code="yyzz").delete()
+    withdrawn = published.get(code="130000-000117001000-XK-001")
+    ServiceItem.objects.filter(pk=withdrawn.pk).update(status=ItemStatus.WITHDRAWN)
+
+    # When the demo is loaded a third time
+    third = seed()
+
+    # Then the edited item is restored (and audited) and the withdrawn one is left alone
+    assert "(0 new, 1 updated, 1 left alone), 1 re-indexed" in third
+    drifted.refresh_from_db()
+    assert drifted.content != "被改动的内容"
+    assert drifted.materials.filter(code="yyzz").exists()
+    assert AuditEvent.objects.filter(action="catalog.item_demo_reloaded", object_id=str(drifted.pk)).exists()
+    withdrawn.refresh_from_db()
+    assert withdrawn.status == ItemStatus.WITHDRAWN
 
 
 @pytest.mark.django_db
