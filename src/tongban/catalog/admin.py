@@ -1,8 +1,15 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from tongban.accounts.models import User
+from tongban.catalog import services
 from tongban.catalog.models import BaseItem, Material, ServiceItem, Theme
+from tongban.core.errors import ApplicationError
 
 
 class MaterialInline(admin.TabularInline[Material, ServiceItem]):
@@ -18,6 +25,36 @@ class ServiceItemAdmin(admin.ModelAdmin[ServiceItem]):
     autocomplete_fields = ["base", "department"]
     filter_horizontal = ["themes"]
     inlines = [MaterialInline]
+    actions = ["publish_drafts", "start_drafts"]
+
+    def _run(self, request: HttpRequest, queryset: QuerySet[ServiceItem], action: str, done_message: str) -> None:
+        actor = request.user
+        assert isinstance(actor, User)
+        done = 0
+        for item in queryset.order_by("code", "version"):
+            try:
+                if action == "publish":
+                    services.item_publish(actor=actor, item=item)
+                else:
+                    services.item_draft_start(actor=actor, code=item.code)
+                done += 1
+            except ApplicationError as exc:
+                reasons = "; ".join(str(d.get("message", "")) for d in (exc.details or []) if isinstance(d, dict))
+                self.message_user(
+                    request,
+                    f"{item.code} v{item.version}: {exc.message}" + (f" ({reasons})" if reasons else ""),
+                    messages.ERROR,
+                )
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Publish the selected drafts"))
+    def publish_drafts(self, request: HttpRequest, queryset: QuerySet[ServiceItem]) -> None:
+        self._run(request, queryset, "publish", gettext("%(count)d draft(s) published."))
+
+    @admin.action(description=_("Start a new draft of the selected items"))
+    def start_drafts(self, request: HttpRequest, queryset: QuerySet[ServiceItem]) -> None:
+        self._run(request, queryset, "start", gettext("%(count)d draft(s) started."))
 
 
 @admin.register(BaseItem)
