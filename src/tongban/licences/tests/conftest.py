@@ -4,6 +4,9 @@ from typing import Any
 
 import pytest
 
+# The login-time stamp receiver must be connected before ``force_login`` (it is otherwise
+# connected when the middleware module is first imported, on the first request).
+import tongban.accounts.sessions  # noqa: F401
 from tongban.accounts.constants import StaffRoleKind, UserKind
 from tongban.accounts.models import User
 from tongban.accounts.tests.factories import StaffFactory, UserFactory
