@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "tongban.cases",
     "tongban.supervision",
     "tongban.licences",
+    "tongban.hotline",
     "tongban.web",
     "oauth2_provider",
 ]
@@ -129,6 +130,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Apache ECharts from the npm registry (package.json), served as /static/vendor/echarts/echarts.min.js.
+STATICFILES_DIRS = [("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist")]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
