@@ -127,11 +127,7 @@ def _today() -> dt.date:
 def _lock(case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
     try:
-        return (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("item", "department", "applicant", "region")
-            .get(pk=pk)
-        )
+        return Case.objects.select_for_update(of=("self",)).select_related("item", "applicant").get(pk=pk)
     except Case.DoesNotExist as exc:
         raise CaseNotFound() from exc
 
@@ -889,7 +885,7 @@ def case_sign_commitment(*, case: Case, actor: User, agreed: bool) -> Case:
     fields += ["commitment_signed_at", "commitment_text", "decided_at", *_start_clock(case, day=_today())]
     due = add_working_days(_today(), DEFAULT_VERIFICATION_DAYS)
     task = VerificationTask.objects.create(
-        case=case, department=case.department, due_date=due.date, due_provisional=due.provisional
+        case=case, department_id=case.department_id, due_date=due.date, due_provisional=due.provisional
     )
     return _transition(
         case,

@@ -73,7 +73,7 @@ def test_resident_applies_and_reviewer_approves_over_http() -> None:
     # the reviewer finds it in the search and the applicant's file download works
     assert [c["id"] for c in rv.get(f"{BASE}/search", {"q": "张"}).json()] == [case_id]
     r = me.get(f"{BASE}/{case_id}/materials/ID/file")
-    assert r.status_code == 200 and b"".join(r.streaming_content).startswith(b"%PDF")
+    assert r.status_code == 200 and r.getvalue().startswith(b"%PDF")
 
 
 def _file(content: bytes, name: str) -> Any:
