@@ -515,8 +515,11 @@ class DeliveryForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("delivery_method") == DeliveryMethod.POST and not self.partial:
-            for name in ("delivery_address", "delivery_recipient", "delivery_phone"):
+        if data.get("delivery_method") == DeliveryMethod.POST:
+            needed = (
+                ("delivery_address",) if self.partial else ("delivery_address", "delivery_recipient", "delivery_phone")
+            )
+            for name in needed:
                 if not data.get(name):
                     self.add_error(name, ValidationError(_("Needed when the result is sent by post."), code="required"))
         return data
@@ -615,7 +618,7 @@ class RatingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "class": "field-input"}),
     )
 
-    def __init__(self, *args: Any, tags: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, tags: Sequence[tuple[str, Any]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["tags"]
         assert isinstance(field, forms.MultipleChoiceField)
