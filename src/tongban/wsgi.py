@@ -5,3 +5,9 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
 
 application = get_wsgi_application()
+
+# Load the search's word-segmentation dictionary once, before gunicorn forks its workers
+# (with --preload), instead of on each worker's first search request.
+from tongban.catalog.search import warm_up  # noqa: E402
+
+warm_up()

@@ -158,6 +158,14 @@ class ServiceItem(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "region", "department"], name="item_status_region_idx"),
             models.Index(fields=["base", "status"], name="item_base_status_idx"),
+            # The search's filters, read from the index alone (PostgreSQL covering index) so that
+            # filtering the matches never reads the wide item rows.
+            models.Index(
+                fields=["id"],
+                include=["region", "department", "kind", "service_object", "cross_region_mode"],
+                condition=Q(status=ItemStatus.PUBLISHED),
+                name="item_search_filter_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -214,7 +222,15 @@ class SearchTerm(models.Model):
         constraints = [models.UniqueConstraint(fields=["term", "item"], name="search_term_item_unique")]
         # Prefix lookups (``gongji`` → ``gongjijin``) on PostgreSQL need the pattern operator class
         # whatever the database collation; SQLite ignores it and searches a range of the index.
-        indexes = [models.Index(fields=["term"], name="search_term_prefix_idx", opclasses=["varchar_pattern_ops"])]
+        # The included columns let PostgreSQL answer a search from the index alone.
+        indexes = [
+            models.Index(
+                fields=["term"],
+                name="search_term_prefix_idx",
+                opclasses=["varchar_pattern_ops"],
+                include=["item", "weight"],
+            )
+        ]
 
     def __str__(self) -> str:
         return self.term

@@ -1,13 +1,17 @@
-"""Typed shapes of the catalog list / search API."""
+"""Typed shapes of the catalog list / search API.
+
+Plain pydantic models rather than ninja ``Schema``: the search is the portal's hot path, and
+``Schema``'s attribute-resolving validator cost more per response than the search's SQL.
+"""
 
 from __future__ import annotations
 
-from ninja import Schema
+from pydantic import BaseModel
 
 from tongban.catalog.selectors import ItemSummary, SearchPage
 
 
-class ItemSummaryOut(Schema):
+class ItemSummaryOut(BaseModel):
     code: str
     base_code: str
     name: str
@@ -41,7 +45,7 @@ class ItemSummaryOut(Schema):
         )
 
 
-class ItemListOut(Schema):
+class ItemListOut(BaseModel):
     count: int
     page: int
     page_size: int

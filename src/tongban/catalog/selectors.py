@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
-from django.db.models import Case, F, FloatField, Max, Q, QuerySet, Value, When
+from django.db import connection, models
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tongban.catalog import search
 from tongban.catalog.constants import CrossRegionMode, ItemKind, ItemStatus, ServiceObject
-from tongban.catalog.models import SearchTerm, ServiceItem
+from tongban.catalog.models import BaseItem, SearchTerm, ServiceItem
 from tongban.core.errors import NotFound, ValidationFailed
 from tongban.regions.models import Department, Region
 
@@ -65,16 +66,17 @@ class SearchPage:
 
 MAX_PAGE_SIZE = 100
 MAX_QUERY_LENGTH = 100
+_REGION_CODE = re.compile(r"^\d{6}$")
 
-_SUMMARY_FIELDS = (
+_SUMMARY_COLUMNS = (
     "id",
     "code",
-    "base__base_code",
+    "base_code",
     "name",
-    "region_id",
-    "region__name",
-    "department__code",
-    "department__name",
+    "region",
+    "region_name",
+    "department",
+    "department_name",
     "kind",
     "service_object",
     "cross_region_mode",
@@ -84,109 +86,228 @@ _SUMMARY_FIELDS = (
 )
 
 
-def _summary(row: dict[str, Any], score: float = 0.0) -> ItemSummary:
+def _summary(row: tuple[Any, ...], score: float = 0.0) -> ItemSummary:
     return ItemSummary(
-        code=row["code"],
-        base_code=row["base__base_code"],
-        name=row["name"],
-        region=row["region_id"],
-        region_name=row["region__name"],
-        department=row["department__code"],
-        department_name=row["department__name"],
-        kind=row["kind"],
-        service_object=row["service_object"],
-        cross_region_mode=row["cross_region_mode"],
-        promised_limit_days=row["promised_limit_days"],
-        visits_needed=row["visits_needed"],
-        online_depth=row["online_depth"],
+        code=row[1],
+        base_code=row[2],
+        name=row[3],
+        region=row[4],
+        region_name=row[5],
+        department=row[6],
+        department_name=row[7],
+        kind=row[8],
+        service_object=row[9],
+        cross_region_mode=row[10],
+        promised_limit_days=row[11],
+        visits_needed=row[12],
+        online_depth=row[13],
         score=score,
     )
 
 
-def _search_filters(
-    *,
-    region: str | None,
-    department: str | None,
-    kind: str | None,
-    service_object: str | None,
-    cross_region_mode: str | None,
-) -> dict[str, Any]:
-    """The item filters as lookups on ``ServiceItem``; invalid values raise ``ValidationFailed``."""
-    lookups: dict[str, Any] = {"status": ItemStatus.PUBLISHED}
-    if region:
-        if not Region.objects.filter(code=region).exists():
+@dataclass(frozen=True)
+class _Filters:
+    """Validated search filters. Whether the region and department exist is checked only when
+    nothing matched (``check_exist``): a match proves they do, and the common case saves queries."""
+
+    region: str | None = None
+    department: str | None = None
+    kind: str | None = None
+    service_objects: tuple[str, ...] = ()
+    cross_region_mode: str | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        region: str | None,
+        department: str | None,
+        kind: str | None,
+        service_object: str | None,
+        cross_region_mode: str | None,
+    ) -> _Filters:
+        if region and not _REGION_CODE.match(region):
             raise ValidationFailed(_("Unknown region code."), code="invalid_region")
-        lookups["region_id"] = region
-    if department:
-        departments = Department.objects.filter(code=department)
-        if region:
-            departments = departments.filter(region_id=region)
-        if not departments.exists():
+        if department and len(department) > 40:
             raise ValidationFailed(_("Unknown department code."), code="invalid_department")
-        lookups["department__code"] = department
-    if kind:
-        if kind not in ItemKind.values:
+        if kind and kind not in ItemKind.values:
             raise ValidationFailed(_("Unknown item kind."), code="invalid_kind")
-        lookups["kind"] = kind
-    if service_object:
-        if service_object not in ServiceObject.values:
-            raise ValidationFailed(_("Unknown service object."), code="invalid_service_object")
-        if service_object == ServiceObject.BOTH:
-            lookups["service_object"] = ServiceObject.BOTH
-        else:
-            lookups["service_object__in"] = [service_object, ServiceObject.BOTH]
-    if cross_region_mode:
-        if cross_region_mode not in CrossRegionMode.values:
+        objects: tuple[str, ...] = ()
+        if service_object:
+            if service_object not in ServiceObject.values:
+                raise ValidationFailed(_("Unknown service object."), code="invalid_service_object")
+            objects = (
+                (ServiceObject.BOTH.value,)
+                if service_object == ServiceObject.BOTH
+                else (service_object, ServiceObject.BOTH.value)
+            )
+        if cross_region_mode and cross_region_mode not in CrossRegionMode.values:
             raise ValidationFailed(_("Unknown cross-region mode."), code="invalid_cross_region_mode")
-        lookups["cross_region_mode"] = cross_region_mode
-    return lookups
+        return cls(
+            region=region or None,
+            department=department or None,
+            kind=kind or None,
+            service_objects=objects,
+            cross_region_mode=cross_region_mode or None,
+        )
+
+    @property
+    def any(self) -> bool:
+        return bool(self.region or self.department or self.kind or self.service_objects or self.cross_region_mode)
+
+    def check_exist(self) -> None:
+        if self.region and not Region.objects.filter(code=self.region).exists():
+            raise ValidationFailed(_("Unknown region code."), code="invalid_region")
+        if self.department:
+            departments = Department.objects.filter(code=self.department)
+            if self.region:
+                departments = departments.filter(region_id=self.region)
+            if not departments.exists():
+                raise ValidationFailed(_("Unknown department code."), code="invalid_department")
+
+    def lookups(self) -> dict[str, Any]:
+        """The filters as lookups on ``ServiceItem`` (published items only)."""
+        out: dict[str, Any] = {"status": ItemStatus.PUBLISHED}
+        if self.region:
+            out["region_id"] = self.region
+        if self.department:
+            out["department__code"] = self.department
+        if self.kind:
+            out["kind"] = self.kind
+        if self.service_objects:
+            out["service_object__in"] = self.service_objects
+        if self.cross_region_mode:
+            out["cross_region_mode"] = self.cross_region_mode
+        return out
+
+    def sql(self, item: str, department: str) -> tuple[list[str], list[Any]]:
+        """WHERE conditions on the aliases ``item`` and ``department`` (joined when needed)."""
+        conds = [f"{item}.status = %s"]
+        params: list[Any] = [ItemStatus.PUBLISHED.value]
+        if self.region:
+            conds.append(f"{item}.region_id = %s")
+            params.append(self.region)
+        if self.department:
+            conds.append(f"{department}.code = %s")
+            params.append(self.department)
+        if self.kind:
+            conds.append(f"{item}.kind = %s")
+            params.append(self.kind)
+        if self.service_objects:
+            conds.append(f"{item}.service_object IN ({', '.join(['%s'] * len(self.service_objects))})")
+            params.extend(self.service_objects)
+        if self.cross_region_mode:
+            conds.append(f"{item}.cross_region_mode = %s")
+            params.append(self.cross_region_mode)
+        return conds, params
 
 
-def _term_prefix_q(prefix: str) -> Q:
-    """Terms starting with ``prefix``: an index range on SQLite (binary order), LIKE elsewhere.
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
-    SQLite's LIKE is case-insensitive and cannot use the index; terms are lower-case, so the
-    range ``[prefix, prefix+1)`` is exact. PostgreSQL uses its ``varchar_pattern_ops`` index.
+
+def _term_match(word: search.QueryWord) -> list[tuple[str, list[Any], float]]:
+    """(SQL condition on ``t.term``, its parameters, score factor) for each way ``word`` matches."""
+    out: list[tuple[str, list[Any], float]] = [
+        (f"t.term IN ({', '.join(['%s'] * len(word.exact))})", list(word.exact), search.F_EXACT)
+    ]
+    if word.subwords:
+        out.append((f"t.term IN ({', '.join(['%s'] * len(word.subwords))})", list(word.subwords), search.F_SUBWORD))
+    if word.prefix:
+        if connection.vendor == "sqlite":
+            # SQLite's LIKE ignores case and cannot use the index; terms are lower-case, so the
+            # range [prefix, next prefix) of the binary-ordered index is the same set.
+            upper = word.prefix[:-1] + chr(ord(word.prefix[-1]) + 1)
+            out.append(("(t.term >= %s AND t.term < %s)", [word.prefix, upper], search.F_PREFIX))
+        else:  # PostgreSQL: the varchar_pattern_ops index serves LIKE 'prefix%'
+            escaped = word.prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            out.append(("t.term LIKE %s", [escaped + "%"], search.F_PREFIX))
+    return out
+
+
+def _ranked_page(
+    words: list[search.QueryWord], filters: _Filters, *, offset: int, limit: int
+) -> tuple[int, list[tuple[Any, ...]]]:
+    """How many items match, and the summary rows (with score last) of one page of them, best first.
+
+    One statement, written in SQL because it is the portal's hot path (the ORM's compilation
+    alone cost more than the database's work): aggregate the index rows matching any query
+    word into, per item and query word, the best weight × factor; keep the items passing the
+    filters; rank them by how many words they match, then by summed score; count them with a
+    window function; and join the summary columns of the page's items only.
     """
-    if connection.vendor == "sqlite":
-        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        return Q(term__gte=prefix, term__lt=upper)
-    return Q(term__startswith=prefix)
-
-
-def _ranked_ids(words: list[search.QueryWord], item_lookups: dict[str, Any]) -> list[tuple[int, float]]:
-    """(item id, score) of every item matching at least one query word, best first."""
-    weight = F("weight")
-    aggregates: dict[str, Max] = {}
-    any_term = Q()
-    for i, word in enumerate(words):
-        whens = [When(term__in=word.exact, then=weight * search.F_EXACT)]
-        any_term |= Q(term__in=word.exact)
-        if word.subwords:
-            whens.append(When(term__in=word.subwords, then=weight * search.F_SUBWORD))
-            any_term |= Q(term__in=word.subwords)
-        if word.prefix:
-            whens.append(When(_term_prefix_q(word.prefix), then=weight * search.F_PREFIX))
-            any_term |= _term_prefix_q(word.prefix)
-        aggregates[f"s{i}"] = Max(Case(*whens, default=Value(0.0), output_field=FloatField()))
-    # A semi-join on ``item_id + 0``: the filters select many items and a term only a few, so
-    # the database must read the term index first; without the ``+ 0`` SQLite prefers the
-    # ``item_id`` index and reads every term of every item that passes the filters.
-    rows = (
-        SearchTerm.objects.alias(item_ref=F("item_id") + 0)
-        .filter(any_term, item_ref__in=ServiceItem.objects.filter(**item_lookups).values("id"))
-        .order_by()
-        .values("item_id")
-        .annotate(**aggregates)
+    select_parts: list[str] = []
+    select_params: list[Any] = []
+    any_parts: list[str] = []
+    any_params: list[Any] = []
+    for word in words:
+        whens: list[str] = []
+        for cond, params, factor in _term_match(word):
+            whens.append(f"WHEN {cond} THEN t.weight * {factor!r}")
+            select_params.extend(params)
+            any_parts.append(cond)
+            any_params.extend(params)
+        select_parts.append(f"MAX(CASE {' '.join(whens)} ELSE 0.0 END) AS s{len(select_parts)}")
+    scores = [f"m.s{n}" for n in range(len(words))]
+    matched = " + ".join(f"CASE WHEN {s} > 0 THEN 1 ELSE 0 END" for s in scores)
+    if filters.any:
+        conds, filter_params = filters.sql("i", "d")
+        department_join = f"JOIN {_table(Department)} d ON d.id = i.department_id" if filters.department else ""
+        filtered = f"JOIN {_table(ServiceItem)} i ON i.id = m.item_id {department_join} WHERE {' AND '.join(conds)}"
+    else:  # only published versions are in the index: no need to read the items before ranking
+        filter_params = []
+        filtered = ""
+    # Only table names, placeholders, aliases and float factors are formatted in; every value
+    # is a parameter.
+    sql = " ".join(
+        (
+            f"WITH m AS (SELECT t.item_id, {', '.join(select_parts)} FROM {_table(SearchTerm)} t",  # noqa: S608
+            f"WHERE {' OR '.join(any_parts)} GROUP BY t.item_id),",
+            f"r AS (SELECT m.item_id, ({matched}) AS matched, ({' + '.join(scores)}) AS score,",
+            "COUNT(*) OVER () AS total",
+            f"FROM m {filtered}",
+            "ORDER BY matched DESC, score DESC, m.item_id LIMIT %s OFFSET %s)",
+            "SELECT i.id, i.code, b.base_code, i.name, i.region_id, g.name, d.code, d.name, i.kind,",
+            "i.service_object, i.cross_region_mode, i.promised_limit_days, i.visits_needed, i.online_depth,",
+            "r.score, r.total",
+            f"FROM r JOIN {_table(ServiceItem)} i ON i.id = r.item_id",
+            f"JOIN {_table(BaseItem)} b ON b.id = i.base_id",
+            f"JOIN {_table(Region)} g ON g.code = i.region_id",
+            f"JOIN {_table(Department)} d ON d.id = i.department_id",
+            "WHERE i.status = %s",
+            "ORDER BY r.matched DESC, r.score DESC, r.item_id",
+        )
     )
-    keyed: list[tuple[int, float, int]] = []
-    for row in rows:
-        values: dict[str, Any] = dict(row)
-        scores = [values[f"s{i}"] or 0.0 for i in range(len(words))]
-        matched = sum(1 for s in scores if s > 0)
-        keyed.append((-matched, -sum(scores), values["item_id"]))
-    keyed.sort()
-    return [(k[2], -k[1]) for k in keyed]
+    with connection.cursor() as cursor:
+        published = ItemStatus.PUBLISHED.value
+        cursor.execute(sql, [*select_params, *any_params, *filter_params, limit, offset, published])
+        rows = cursor.fetchall()
+        if not rows and offset:  # past the last page: count from the first
+            cursor.execute(sql, [*select_params, *any_params, *filter_params, 1, 0, published])
+            first = cursor.fetchall()
+            return (first[0][-1] if first else 0), []
+    return (rows[0][-1] if rows else 0), rows
+
+
+def _summaries(ids: list[int]) -> dict[int, tuple[Any, ...]]:
+    """Summary rows of published items by id, in one query."""
+    if not ids:
+        return {}
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = " ".join(
+        (
+            "SELECT i.id, i.code, b.base_code, i.name, i.region_id, r.name, d.code, d.name, i.kind,",
+            "i.service_object, i.cross_region_mode, i.promised_limit_days, i.visits_needed, i.online_depth",
+            f"FROM {_table(ServiceItem)} i",
+            f"JOIN {_table(BaseItem)} b ON b.id = i.base_id",
+            f"JOIN {_table(Region)} r ON r.code = i.region_id",
+            f"JOIN {_table(Department)} d ON d.id = i.department_id",
+            f"WHERE i.status = %s AND i.id IN ({placeholders})",
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ItemStatus.PUBLISHED.value, *ids])
+        return {row[0]: row for row in cursor.fetchall()}
 
 
 def item_search(
@@ -218,7 +339,7 @@ def item_search(
             _("The search text may have at most %(max)d characters.") % {"max": MAX_QUERY_LENGTH},
             code="invalid_query",
         )
-    item_lookups = _search_filters(
+    filters = _Filters.parse(
         region=region,
         department=department,
         kind=kind,
@@ -229,17 +350,22 @@ def item_search(
     words = search.parse_query(q) if q else []
     if not words:
         if q:  # only punctuation or symbols: nothing can match
+            filters.check_exist()
             return SearchPage(count=0, page=page, page_size=page_size, items=[])
-        qs = ServiceItem.objects.filter(**item_lookups)
+        qs = ServiceItem.objects.filter(**filters.lookups())
         count = qs.count()
-        rows = qs.order_by("code").values(*_SUMMARY_FIELDS)[start : start + page_size]
-        return SearchPage(count=count, page=page, page_size=page_size, items=[_summary(r) for r in rows])
+        if count == 0:
+            filters.check_exist()
+        ids = list(qs.order_by("code").values_list("id", flat=True)[start : start + page_size])
+        by_id = _summaries(ids)
+        items = [_summary(by_id[i]) for i in ids if i in by_id]
+        return SearchPage(count=count, page=page, page_size=page_size, items=items)
 
-    ranked = _ranked_ids(words, item_lookups)
-    window = ranked[start : start + page_size]
-    by_id = {r["id"]: r for r in ServiceItem.objects.filter(id__in=[i for i, _s in window]).values(*_SUMMARY_FIELDS)}
-    items = [_summary(by_id[i], score) for i, score in window if i in by_id]
-    return SearchPage(count=len(ranked), page=page, page_size=page_size, items=items)
+    count, rows = _ranked_page(words, filters, offset=start, limit=page_size)
+    if not count:
+        filters.check_exist()
+    items = [_summary(row, float(row[14])) for row in rows]
+    return SearchPage(count=count, page=page, page_size=page_size, items=items)
 
 
 def item_history(*, code: str) -> list[ServiceItem]:

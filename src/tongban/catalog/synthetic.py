@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tongban.catalog import search
@@ -1051,4 +1051,16 @@ def generate(*, items: int, region_code: str | None, seed: int) -> int:
             )
     Material.objects.bulk_create(materials, batch_size=2000)
     search.reindex_items(created, theme_names={})
+    _refresh_statistics()
     return len(created)
+
+
+def _refresh_statistics() -> None:
+    """After a bulk load the planner's statistics are stale: refresh them as autovacuum would."""
+    tables = [ServiceItem._meta.db_table, SearchTerm._meta.db_table, Material._meta.db_table]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+        elif connection.vendor == "sqlite":
+            for table in tables:
+                cursor.execute("ANALYZE " + connection.ops.quote_name(table))
