@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.catalog.constants import Channel, SpecialStepKind
 from tongban.catalog.models import Material, ServiceItem
+from tongban.core.errors import NotFound
+from tongban.licences import selectors as licence_selectors
 from tongban.web import selectors, situations
 from tongban.web.i18n import localized_name
 
@@ -62,6 +64,17 @@ def channel_labels(item: ServiceItem) -> list[str]:
     return [str(labels.get(c, c)) for c in item.channels]
 
 
+def licence_type_names(codes: Iterable[str]) -> dict[str, str]:
+    """Names of the electronic licence types (by code) that replace materials; unknown codes are left out."""
+    names: dict[str, str] = {}
+    for code in {c for c in codes if c}:
+        try:
+            names[code] = localized_name(licence_selectors.licence_type_get(code=code))
+        except NotFound:
+            continue
+    return names
+
+
 def _dicts(entries: Any) -> list[Mapping[str, Any]]:
     return [e for e in entries or [] if isinstance(e, Mapping)]
 
@@ -86,4 +99,5 @@ def context(*, item: ServiceItem, submitted: Mapping[str, str]) -> dict[str, Any
         "conditions": [str(c) for c in item.conditions or []],
         "themes": list(item.themes.all()),
         "other_regions": siblings,
+        "licence_names": licence_type_names([m.licence_type_code for m in materials] + [item.licence_type_code]),
     }

@@ -214,8 +214,8 @@ def test_guide_shows_every_element_with_a_table_of_contents(client: Client, cata
 
 def test_guide_marks_materials_replaceable_by_licence_or_shared_data(client: Client, catalog: PortalCatalog) -> None:
     html = text(client.get(f"/items/{catalog.housing.code}/"))
-    assert "免提交：可用电子证照（ID-CARD）替代。" in html
-    assert "免提交：可通过政务数据共享（HOUSE-CONTRACT）获取。" in html
+    assert "免提交：可使用您的电子证照“ID-CARD”。" in html
+    assert "免提交：由部门通过政务数据共享获取。" in html
 
 
 def material_codes(html: str) -> list[str]:
