@@ -90,3 +90,15 @@ def item_withdrawn(*, actor: Any, item: ServiceItem, reason: str) -> AuditEvent:
         reason=reason,
         data=_item_ref(item),
     )
+
+
+def workbook_imported(*, actor: Any, created: list[str], updated: list[str], unchanged: int, source: str) -> AuditEvent:
+    return audit.record(
+        stream="catalog:imports",
+        action="catalog.workbook_imported",
+        object_type="catalog.workbook",
+        object_id=source or "-",
+        actor=actor,
+        actor_role=_role(actor),
+        data={"created": created, "updated": updated, "unchanged": unchanged},
+    )

@@ -11,7 +11,8 @@ same checks as the services), and reports *all* problems as (sheet, row, column,
 When there is any problem nothing is written; otherwise, in one transaction, each item whose
 content differs from its live version gets a new version (new draft, or the existing draft
 updated) that is published at once. Unchanged items are left alone, so exporting and
-importing again gives the same catalog.
+importing again gives the same catalog (an item whose live version equals its row is left
+alone even when it has a draft in progress).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import ValidationError as PydanticValidationError
 
-from tongban.catalog import services
+from tongban.catalog import events, services
 from tongban.catalog.constants import (
     Channel,
     CrossRegionMode,
@@ -720,7 +721,7 @@ def import_workbook(*, actor: services.Actor, source: str | Path | IO[bytes]) ->
         live = versions.filter(status=ItemStatus.PUBLISHED).first()
         draft = versions.filter(status=ItemStatus.DRAFT).first()
         try:
-            if live is not None and draft is None and ItemIn.from_item(live) == data:
+            if live is not None and ItemIn.from_item(live) == data:
                 result.unchanged.append(code)
                 continue
             if draft is None:
@@ -741,4 +742,11 @@ def import_workbook(*, actor: services.Actor, source: str | Path | IO[bytes]) ->
             ] or [Problem(ITEMS.name, entry.row.number, "", str(exc.message), exc.code)]
             raise ImportFailed(problems) from None
         (result.updated if versions.count() > 1 else result.created).append(code)
+    events.workbook_imported(
+        actor=actor,
+        created=result.created,
+        updated=result.updated,
+        unchanged=len(result.unchanged),
+        source=str(getattr(source, "name", source)) if isinstance(source, str | Path) else "",
+    )
     return result

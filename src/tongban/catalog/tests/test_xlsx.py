@@ -12,6 +12,7 @@ from openpyxl import Workbook, load_workbook
 from tongban.catalog.constants import ItemStatus
 from tongban.catalog.models import Material, ServiceItem
 from tongban.catalog.schemas import ItemIn
+from tongban.catalog.services import item_draft_start
 from tongban.catalog.tests.builders import catalog_admin, demo_like_catalog
 from tongban.catalog.xlsx import FIRST_DATA_ROW, ImportFailed, export_workbook_bytes, import_workbook
 from tongban.core.models import AuditEvent
@@ -72,20 +73,37 @@ def test_export_then_import_into_an_empty_catalog_gives_the_same_catalog() -> No
     # when the items are removed and the workbook imported again
     ServiceItem.objects.all().delete()
     result = import_workbook(actor=None, source=BytesIO(data))
-    # then the live catalog is the same, element by element
+    # then the live catalog is the same, element by element, and the import itself is audited
     assert sorted(result.created) == sorted(before)
     assert snapshot() == before
+    event = AuditEvent.objects.get(stream="catalog:imports")
+    assert (event.action, sorted(event.data["created"])) == ("catalog.workbook_imported", sorted(before))
+
+
+def test_text_that_looks_like_a_formula_stays_text() -> None:
+    # given an item whose content starts like a spreadsheet formula
+    demo_like_catalog()
+    ServiceItem.objects.filter(code="120000-SCJG-0001").update(content='=HYPERLINK("http://x","点我")')
+    # when it is exported, the cell is text, not a formula
+    data = export_workbook_bytes(region="120000")
+    ws = open_wb(data)["事项"]
+    cell = ws.cell(row=row_of(ws, "120000-SCJG-0001"), column=col(ws, "content"))
+    assert cell.data_type == "s"
+    # and importing it back changes nothing
+    assert import_workbook(actor=None, source=BytesIO(data)).updated == []
 
 
 def test_importing_an_unchanged_workbook_changes_nothing_and_a_changed_row_makes_a_new_version() -> None:
     demo_like_catalog()
     before = snapshot()
     data = export_workbook_bytes(region="120000")
-    # an unchanged workbook: nothing happens
+    # an unchanged workbook: nothing happens, even to an item with a draft in progress
+    draft = item_draft_start(actor=None, code="120000-WJW-0002")
     result = import_workbook(actor=None, source=BytesIO(data))
     assert (result.created, result.updated) == ([], [])
     assert sorted(result.unchanged) == ["120000-SCJG-0001", "120000-WJW-0002"]
-    assert ServiceItem.objects.count() == 3
+    assert ServiceItem.objects.count() == 4
+    draft.delete()
     # one changed cell and one removed material: that item gets version 2, published; the rest stay
     wb = open_wb(data)
     ws = wb["事项"]
