@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -388,7 +388,7 @@ def case_search(
 
 
 @router.post("/drafts", response={201: CaseOut, **ERRORS}, summary="Start an application (draft)")
-def draft_create(request: HttpRequest, payload: DraftIn) -> tuple[int, CaseOut]:
+def draft_create(request: HttpRequest, payload: DraftIn) -> Status[CaseOut]:
     _no_nul(payload.model_dump())
     user = _user(request)
     enterprise = None
@@ -407,11 +407,11 @@ def draft_create(request: HttpRequest, payload: DraftIn) -> tuple[int, CaseOut]:
         delivery_recipient=payload.delivery_recipient,
         delivery_phone=payload.delivery_phone,
     )
-    return 201, _out(case)
+    return Status(201, _out(case))
 
 
 @router.post("/window", response={201: CaseOut, **ERRORS}, summary="Receive an application at a window (一窗受理)")
-def window_receive(request: HttpRequest, payload: WindowIn) -> tuple[int, CaseOut]:
+def window_receive(request: HttpRequest, payload: WindowIn) -> Status[CaseOut]:
     _no_nul(payload.model_dump())
     case = services.case_window_receive(
         actor=_user(request),
@@ -426,7 +426,7 @@ def window_receive(request: HttpRequest, payload: WindowIn) -> tuple[int, CaseOu
         delivery_address=payload.delivery_address,
         accept=payload.accept,
     )
-    return 201, _out(case)
+    return Status(201, _out(case))
 
 
 @router.get("/verification-tasks", response={200: list[VerificationOut], **ERRORS}, summary="Commitments to verify")
@@ -660,13 +660,13 @@ def _rating_out(case_id: int) -> RatingOut:
 
 
 @router.post("/{case_id}/rating", response={201: RatingOut, **ERRORS}, summary="Rate a closed case (好差评)")
-def rating_create(request: HttpRequest, payload: RatingIn, case_id: CaseId) -> tuple[int, RatingOut]:
+def rating_create(request: HttpRequest, payload: RatingIn, case_id: CaseId) -> Status[RatingOut]:
     _no_nul(payload.model_dump())
     case = _for_write(request, case_id)
     supervision_services.rating_create(
         case=case, actor=_user(request), stars=payload.stars, tags=payload.tags, text=payload.text
     )
-    return 201, _rating_out(case.pk)
+    return Status(201, _rating_out(case.pk))
 
 
 @router.get("/{case_id}/rating", response={200: RatingOut, **ERRORS}, summary="The case's rating")
