@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class HolderKind(models.TextChoices):
@@ -14,18 +15,18 @@ class HolderKind(models.TextChoices):
 class StoredStatus(models.TextChoices):
     """What is stored. ``expired`` is never stored: it is computed from ``valid_to``."""
 
-    VALID = "valid", _("Valid")
-    SUSPENDED = "suspended", _("Suspended")
-    REVOKED = "revoked", _("Revoked")
+    VALID = "valid", pgettext_lazy("licence status", "Valid")
+    SUSPENDED = "suspended", pgettext_lazy("licence status", "Suspended")
+    REVOKED = "revoked", pgettext_lazy("licence status", "Revoked")
 
 
 class LicenceStatus(models.TextChoices):
     """The status a licence has today (stored status, with expiry applied)."""
 
-    VALID = "valid", _("Valid")
-    SUSPENDED = "suspended", _("Suspended")
-    REVOKED = "revoked", _("Revoked")
-    EXPIRED = "expired", _("Expired")
+    VALID = "valid", pgettext_lazy("licence status", "Valid")
+    SUSPENDED = "suspended", pgettext_lazy("licence status", "Suspended")
+    REVOKED = "revoked", pgettext_lazy("licence status", "Revoked")
+    EXPIRED = "expired", pgettext_lazy("licence status", "Expired")
 
 
 class FieldType(models.TextChoices):
