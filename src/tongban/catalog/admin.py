@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -8,13 +10,28 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.models import User
 from tongban.catalog import services
+from tongban.catalog.constants import ItemStatus
 from tongban.catalog.models import BaseItem, Material, ServiceItem, Theme
 from tongban.core.errors import ApplicationError
+
+
+def _is_history(obj: ServiceItem | None) -> bool:
+    """Published, superseded and withdrawn versions are history: changed only through a new draft."""
+    return obj is not None and obj.status != ItemStatus.DRAFT
 
 
 class MaterialInline(admin.TabularInline[Material, ServiceItem]):
     model = Material
     extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj: ServiceItem | None = None) -> bool:
+        return not _is_history(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: ServiceItem | None = None) -> bool:
+        return not _is_history(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: ServiceItem | None = None) -> bool:
+        return not _is_history(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(ServiceItem)
@@ -26,6 +43,18 @@ class ServiceItemAdmin(admin.ModelAdmin[ServiceItem]):
     filter_horizontal = ["themes"]
     inlines = [MaterialInline]
     actions = ["publish_drafts", "start_drafts"]
+
+    def has_change_permission(self, request: HttpRequest, obj: ServiceItem | None = None) -> bool:
+        return not _is_history(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: ServiceItem | None = None) -> bool:
+        return not _is_history(obj) and super().has_delete_permission(request, obj)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        # Bulk deletion would remove history; drafts are deleted one by one.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
     def _run(self, request: HttpRequest, queryset: QuerySet[ServiceItem], action: str, done_message: str) -> None:
         actor = request.user

@@ -44,3 +44,25 @@ def test_admin_actions_publish_and_start_drafts_and_report_refusals(client: Clie
         (1, ItemStatus.PUBLISHED),
     ]
     assert "该事项已有草稿" in response.content.decode()
+
+
+def test_published_versions_are_read_only_in_the_admin(client: Client) -> None:
+    # given a published version and a superuser in the admin
+    root = UserFactory.create(is_superuser=True, is_staff=True)
+    client.force_login(root)
+    dept = DepartmentFactory.create(code="TJ-SCJG")
+    item = item_draft_create(
+        actor=None, data=item_data(base=base_item(name="食品经营许可"), dept=dept, code="120000-SCJG-0002")
+    )
+    ServiceItem.objects.filter(pk=item.pk).update(status=ItemStatus.PUBLISHED)
+    url = reverse("admin:catalog_serviceitem_change", args=[item.pk])
+    # when its change page is opened and a change is posted
+    page = client.get(url)
+    posted = client.post(url, {"name": "改名"})
+    # then the page is read-only, the change is refused and nothing changed
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert posted.status_code == 403
+    item.refresh_from_db()
+    assert item.name == "食品经营许可"
+    assert client.post(reverse("admin:catalog_serviceitem_delete", args=[item.pk]), {"post": "yes"}).status_code == 403
+    assert ServiceItem.objects.filter(pk=item.pk).exists()
