@@ -445,6 +445,18 @@ def case_material_reference_licence(
     row = _material_row(case, material_code)
     if not row.material.licence_type_code:
         raise ValidationFailed(_("This material cannot be replaced by a licence."), code="licence_not_accepted")
+    # 免提交: the licence must be the applicant's, of the material's type and valid today; choosing it
+    # here is the applicant's consent, and the use is shown to the holder.
+    from tongban.licences.services import licence_use_for_case
+
+    number = licence_use_for_case(
+        licence_number=number,
+        applicant=actor,
+        case_number=str(case),
+        licence_type_code=row.material.licence_type_code,
+        material_code=row.material.code,
+        consent=True,
+    ).licence.number
     if row.file.name:
         delete_stored(row.file.name)
         row.file.name = ""
@@ -682,6 +694,12 @@ def case_issue_result(*, case: Case, actor: User, result_number: str = "", note:
     _check(case, CaseAction.ISSUE_RESULT)
     _refuse_outstanding_gaps(case)
     case.result_number = (result_number or "").strip()[:80]
+    # 电子证照: an item whose result is a licence issues it now; its number is the result number.
+    from tongban.licences.services import licence_issue_for_case
+
+    licence = licence_issue_for_case(case=case, actor=actor)
+    if licence is not None:
+        case.result_number = licence.number
     if note:
         case.result_note = note.strip()[:2000]
     return _transition(
