@@ -354,3 +354,19 @@ def test_publishing_rechecks_a_draft_edited_outside_the_services(dept: Departmen
 def test_history_of_an_unknown_item_is_not_found() -> None:
     with pytest.raises(NotFound):
         selectors.item_history(code="NOPE")
+
+
+def test_a_draft_may_move_to_another_department_of_the_region_its_admin_administers(
+    dept: Department, base: BaseItem
+) -> None:
+    # given an administrator of two departments and a draft of the first
+    other = DepartmentFactory.create(code="TJ-SPAQ", name="天津市食品安全办公室")
+    admin = StaffFactory.create(roles=[(dept, StaffRoleKind.CATALOG_ADMIN), (other, StaffRoleKind.CATALOG_ADMIN)])
+    draft = services.item_draft_create(actor=admin, data=item_data(base=base, dept=dept, code="120000-SCJG-0014"))
+    # when the draft is moved to the second department
+    services.item_draft_update(actor=admin, item=draft, data=item_data(base=base, dept=other, code=draft.code))
+    # then it is saved there and the change is recorded
+    draft.refresh_from_db()
+    assert draft.department == other
+    event = AuditEvent.objects.filter(stream=f"item:{draft.code}").order_by("-seq").first()
+    assert event is not None and event.data["changed"] == ["department_id"]
