@@ -127,3 +127,22 @@ def minimal(licence: Licence) -> dict[str, Any]:
         "valid_from": licence.valid_from.isoformat(),
         "valid_to": licence.valid_to.isoformat() if licence.valid_to else None,
     }
+
+
+def licence_reference_status(*, licence_number: str, holder_ids: list[str]) -> dict[str, Any] | None:
+    """For a reviewer: the licence a case references, checked now (minimal fields, today's status,
+    whether it belongs to the applicant). ``None`` if no such licence exists at this node."""
+    licence = (
+        Licence.objects.select_related("licence_type", "department")
+        .filter(number=licence_number.strip().upper())
+        .first()
+    )
+    if licence is None:
+        return None
+    status = licence.effective_status()
+    info = minimal(licence)
+    info["status"] = str(status)
+    info["status_label"] = str(status.label)
+    info["held_by_applicant"] = licence.holder_id in holder_ids
+    info["valid"] = status == LicenceStatus.VALID and info["held_by_applicant"]
+    return info

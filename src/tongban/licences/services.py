@@ -80,8 +80,13 @@ def normalise_holder_id(*, holder_kind: str, holder_id: str) -> str:
     return validate_resident_id(holder_id)
 
 
-def validate_field_values(*, licence_type: LicenceType, values: dict[str, Any]) -> dict[str, str]:
-    """Check values against the type's typed fields; returns them as strings (ISO dates)."""
+def validate_field_values(
+    *, licence_type: LicenceType, values: dict[str, Any], partial: bool = False
+) -> dict[str, str]:
+    """Check values against the type's typed fields; returns them as strings (ISO dates).
+
+    ``partial`` leaves out missing required fields (a licence issued from a case, whose file holds them).
+    """
     errors: list[dict[str, str]] = []
     clean: dict[str, str] = {}
     declared = {f["name"]: f for f in licence_type.fields}
@@ -98,7 +103,7 @@ def validate_field_values(*, licence_type: LicenceType, values: dict[str, Any]) 
         raw = values.get(name)
         text = "" if raw is None else str(raw).strip()
         if not text:
-            if spec.get("required", False):
+            if spec.get("required", False) and not partial:
                 errors.append({"field": name, "code": "required", "message": str(_("This field is required."))})
             continue
         kind = spec.get("type", FieldType.TEXT)
@@ -280,6 +285,7 @@ def licence_issue(
     number: str = "",
     replaces: Licence | None = None,
     check_permission: bool = True,
+    partial_fields: bool = False,
 ) -> Licence:
     """Issue a licence: number it, validate it, sign its credential, record it.
 
@@ -294,7 +300,7 @@ def licence_issue(
     holder_name = (holder_name or "").strip()
     if not holder_name or len(holder_name) > 200:
         raise ValidationFailed(_("Give the holder's name (200 characters at most)."), code="invalid_holder_name")
-    values = validate_field_values(licence_type=licence_type, values=field_values)
+    values = validate_field_values(licence_type=licence_type, values=field_values, partial=partial_fields)
     valid_from = valid_from or local_today()
     if valid_to is None:
         valid_to = default_valid_to(licence_type=licence_type, valid_from=valid_from)
@@ -381,7 +387,14 @@ def licence_issue_for_case(*, case: Any, actor: User | None) -> Licence | None:
     holder_id, holder_name = _case_holder(case)
     data = _case_field_values(case)
     declared = {f["name"] for f in licence_type.fields}
-    values = {k: v for k, v in data.items() if k in declared}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in declared:
+            continue
+        try:  # a value the licence type does not accept is left out rather than failing the decision
+            values.update(validate_field_values(licence_type=licence_type, values={key: value}, partial=True))
+        except ValidationFailed:
+            continue
     department = getattr(item, "department", None) or licence_type.department
     return licence_issue(
         licence_type=licence_type,
@@ -393,6 +406,7 @@ def licence_issue_for_case(*, case: Any, actor: User | None) -> Licence | None:
         case_number=case_number,
         reason=str(_("Issued on the decision of case %(number)s") % {"number": case_number}),
         check_permission=False,
+        partial_fields=True,
     )
 
 
