@@ -169,3 +169,27 @@ def profile_viewed(*, user: User, actor: User) -> AuditEvent:
         actor=actor,
         actor_role=_role(actor),
     )
+
+
+def oidc_client_registered(*, application: Any, actor: User | None) -> AuditEvent:
+    return audit.record(
+        stream=f"oidc_client:{application.client_id}",
+        action="accounts.oidc_client_registered",
+        object_type="oauth2_provider.application",
+        object_id=application.pk,
+        actor=actor,
+        actor_role=_role(actor),
+        data={"name": application.name, "redirect_uris": application.redirect_uris.split()},
+    )
+
+
+def access_token_issued(*, user: User, application: Any, scope: str, expires: str, actor: User | None) -> AuditEvent:
+    return audit.record(
+        stream=user_stream(user),
+        action="accounts.access_token_issued",
+        object_type="oauth2_provider.application",
+        object_id=application.pk,
+        actor=actor,
+        actor_role=_role(actor),
+        data={"client_id": application.client_id, "scope": scope, "expires": expires},
+    )

@@ -589,3 +589,78 @@ def acting_enterprise_choose(*, user: User, enterprise: Enterprise | None) -> En
         raise PermissionDenied(_("You are not authorised to act for this enterprise."), code="not_enterprise_member")
     events.acting_enterprise_selected(user=user, enterprise=enterprise)
     return enterprise
+
+
+# ---------------------------------------------------------------- OpenID Connect clients
+
+
+@dataclass(frozen=True)
+class RegisteredClient:
+    client_id: str
+    client_secret: str
+    application_id: int
+
+
+@transaction.atomic(durable=True)
+def oidc_client_register(
+    *, name: str, redirect_uris: list[str], actor: User | None = None, skip_consent: bool = False
+) -> RegisteredClient:
+    """Register a department system as a confidential client (authorization code + PKCE, RS256 ID tokens).
+
+    The secret is returned once; only its hash is stored.
+    """
+    from urllib.parse import urlparse
+
+    from oauth2_provider.models import get_application_model
+
+    name = name.strip()
+    if not name:
+        raise ValidationFailed(_("A client needs a name."), code="invalid_client")
+    for uri in redirect_uris:
+        parsed = urlparse(uri)
+        if parsed.scheme not in {"https", "http"} or not parsed.netloc or parsed.fragment:
+            raise ValidationFailed(_("Each redirect URI must be an absolute http(s) URL."), code="invalid_redirect_uri")
+    if not redirect_uris:
+        raise ValidationFailed(_("Each redirect URI must be an absolute http(s) URL."), code="invalid_redirect_uri")
+    application_model = get_application_model()
+    secret = secrets.token_urlsafe(32)
+    application = application_model.objects.create(
+        name=name,
+        client_type=application_model.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=application_model.GRANT_AUTHORIZATION_CODE,
+        redirect_uris=" ".join(redirect_uris),
+        algorithm=application_model.RS256_ALGORITHM,
+        client_secret=secret,
+        hash_client_secret=True,
+        skip_authorization=skip_consent,
+    )
+    events.oidc_client_registered(application=application, actor=actor)
+    return RegisteredClient(client_id=application.client_id, client_secret=secret, application_id=application.pk)
+
+
+@transaction.atomic(durable=True)
+def access_token_issue(
+    *, user: User, client_id: str, scope: str = "openid", seconds: int = 3600, actor: User | None = None
+) -> str:
+    """Issue a bearer access token for ``user`` to a registered client (for machine clients and benchmarks).
+
+    Equivalent to a completed authorization; an operator's act, audited on the user's stream.
+    """
+    from oauth2_provider.models import get_access_token_model, get_application_model
+
+    application = get_application_model().objects.filter(client_id=client_id).first()
+    if application is None:
+        raise NotFound(_("No such client."), code="client_not_found")
+    if not user.is_active:
+        raise PermissionDenied(_("This account is disabled."), code="account_disabled")
+    if not 60 <= seconds <= 30 * 86400:
+        raise ValidationFailed(_("A token lasts between one minute and thirty days."), code="invalid_token_lifetime")
+    token = secrets.token_urlsafe(40)
+    expires = timezone.now() + dt.timedelta(seconds=seconds)
+    access = get_access_token_model()(user=user, application=application, expires=expires, scope=scope, token="")
+    access._raw_token = token  # stored as its checksum only (RFC 9700 token storage)
+    access.save()
+    events.access_token_issued(
+        user=user, application=application, scope=scope, expires=expires.isoformat(), actor=actor
+    )
+    return token
