@@ -439,3 +439,40 @@ def test_provisional_deadlines_are_recomputed_once_a_schedule_is_entered(monkeyp
     case.refresh_from_db()
     assert report.recomputed == [case.number]
     assert not case.due_provisional and case.promised_due_date != before
+
+
+def test_enterprise_cases_are_shared_with_the_people_who_may_act_for_it() -> None:
+    from typing import cast
+
+    from tongban.accounts.models import Enterprise
+    from tongban.accounts.tests.factories import EnterpriseFactory, EnterpriseMemberFactory
+
+    # given an enterprise with its legal representative and an authorised agent
+    enterprise = cast(Enterprise, EnterpriseFactory())
+    legal = resident()
+    agent = resident()
+    EnterpriseMemberFactory(user=legal, enterprise=enterprise)
+    agent_membership = EnterpriseMemberFactory(user=agent, enterprise=enterprise, role="agent")
+    item = make_item()
+    # when the agent applies for the enterprise
+    with pytest.raises(PermissionDenied):
+        services.case_draft_create(actor=resident(), item=item, enterprise=enterprise)
+    case = services.case_draft_create(
+        actor=agent, item=item, enterprise=enterprise, form_data={"applicant_name": "天津通办示范有限公司"}
+    )
+    upload_all(case, agent)
+    case = services.case_submit(case=case, actor=agent)
+    # then the legal representative sees it and may withdraw it; a stranger may not see it
+    assert case in selectors.case_list_for_user(user=legal)
+    selectors.case_get_for_user(user=legal, case_id=case.pk)
+    with pytest.raises(services.CaseNotFound):
+        selectors.case_get_for_user(user=resident(), case_id=case.pk)
+    # and once the agent's authorisation ends, the agent keeps their own application but loses the others
+    other = services.case_draft_create(actor=legal, item=item, enterprise=enterprise)
+    agent_membership.active = False
+    agent_membership.save()
+    assert case in selectors.case_list_for_user(user=agent)
+    assert other not in selectors.case_list_for_user(user=agent)
+    with pytest.raises(PermissionDenied):
+        services.case_draft_update(case=other, actor=agent, form_data={"reason": "x"})
+    services.case_withdraw(case=case, actor=legal, reason="公司决定撤回")
