@@ -25,6 +25,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongban.cases.constants import DeliveryMethod, IdentityCheck
 from tongban.catalog.models import Material, ServiceItem
@@ -489,12 +490,24 @@ def material_codes(item: ServiceItem) -> Sequence[str]:
 # ---------------------------------------------------------------- the rest of the apply page
 
 
+# Own labels (with a context) so that other apps' translations of the same English words do not leak in.
+DELIVERY_LABELS: dict[str, Any] = {
+    DeliveryMethod.ELECTRONIC.value: pgettext_lazy("delivery", "Electronic delivery"),
+    DeliveryMethod.WINDOW.value: pgettext_lazy("delivery", "Pick up at a window"),
+    DeliveryMethod.POST.value: pgettext_lazy("delivery", "By post"),
+}
+
+
+def delivery_label(method: str) -> str:
+    return str(DELIVERY_LABELS.get(method, method))
+
+
 class DeliveryForm(forms.Form):
     """How the applicant wants to receive the result: electronically, at a window, or by post."""
 
     delivery_method = forms.ChoiceField(
         label=_("How would you like to receive the result?"),
-        choices=DeliveryMethod.choices,
+        choices=list(DELIVERY_LABELS.items()),
         initial=DeliveryMethod.ELECTRONIC,
         widget=forms.RadioSelect(attrs={"class": "choice"}),
     )
