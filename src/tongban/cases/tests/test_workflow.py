@@ -444,7 +444,7 @@ def test_provisional_deadlines_are_recomputed_once_a_schedule_is_entered(monkeyp
 def test_enterprise_cases_are_shared_with_the_people_who_may_act_for_it() -> None:
     from typing import cast
 
-    from tongban.accounts.models import Enterprise
+    from tongban.accounts.models import Enterprise, EnterpriseMember
     from tongban.accounts.tests.factories import EnterpriseFactory, EnterpriseMemberFactory
 
     # given an enterprise with its legal representative and an authorised agent
@@ -452,7 +452,7 @@ def test_enterprise_cases_are_shared_with_the_people_who_may_act_for_it() -> Non
     legal = resident()
     agent = resident()
     EnterpriseMemberFactory(user=legal, enterprise=enterprise)
-    agent_membership = EnterpriseMemberFactory(user=agent, enterprise=enterprise, role="agent")
+    agent_membership = cast(EnterpriseMember, EnterpriseMemberFactory(user=agent, enterprise=enterprise, role="agent"))
     item = make_item()
     # when the agent applies for the enterprise
     with pytest.raises(PermissionDenied):
