@@ -15,7 +15,8 @@ item, as enforced by ``item_input_problems``:
 
 - kind (事项类型): equal to the base item's kind;
 - legal basis (设定依据): every law named by the base item must be named by the item (a region
-  may add its own regulations); law names are compared ignoring 《》, spaces and full/half width;
+  may add its own regulations); law names are compared ignoring brackets, punctuation, spaces,
+  full/half width and the prefix 中华人民共和国 (see ``law_key``);
 - name (事项名称): equal to the base name, or the base name with a qualifier around it (region,
   level, situation: ``食品经营许可（天津市）``) — the base name must appear whole in the item name;
 - code: fixed per item: a new version keeps the code, region and base item of the first one;
@@ -159,12 +160,19 @@ def _problem(field: str, code: str, message: str) -> dict[str, Any]:
     return {"field": field, "code": code, "message": message}
 
 
-_LAW_NOISE = re.compile(r"[\s《》〈〉<>\"“”]")
+_PRC = "中华人民共和国"
 
 
 def law_key(name: str) -> str:
-    """A law's name as compared with the base list: width-folded, without 《》 and spaces."""
-    return _LAW_NOISE.sub("", unicodedata.normalize("NFKC", name))
+    """A law's name as compared with the base list.
+
+    Width-folded (NFKC), without spaces, brackets and punctuation, and without the prefix
+    中华人民共和国 (《中华人民共和国计量法》 and 《计量法》 name the same law), as the uniformity
+    comparison reads law titles.
+    """
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join(ch for ch in text if not ch.isspace() and not unicodedata.category(ch).startswith(("P", "S")))
+    return text.removeprefix(_PRC)
 
 
 def _name_key(name: str) -> str:

@@ -113,7 +113,7 @@ def test_the_name_may_carry_a_qualifier_and_the_legal_basis_may_add_regional_reg
 ) -> None:
     # given an item named with a qualifier whose legal basis adds a local regulation, written differently
     legal = [
-        {"law": "中华人民共和国行政许可法", "article": "第二十九条"},
+        {"law": "〈行政许可法〉", "article": "第二十九条"},
         {"law": "《测试条例》"},
         {"law": "《天津市测试办法》", "article": "第三条"},
     ]
@@ -370,3 +370,9 @@ def test_a_draft_may_move_to_another_department_of_the_region_its_admin_administ
     assert draft.department == other
     event = AuditEvent.objects.filter(stream=f"item:{draft.code}").order_by("-seq").first()
     assert event is not None and event.data["changed"] == ["department_id"]
+
+
+def test_law_names_are_compared_without_brackets_width_or_the_prc_prefix() -> None:
+    assert services.law_key("《中华人民共和国计量法》") == services.law_key("计量法")
+    assert services.law_key("《测试条例》 ") == services.law_key("<测试条例>")
+    assert services.law_key("《测试条例》") != services.law_key("《天津市测试条例》")
