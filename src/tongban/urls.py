@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("tongban.licences.wellknown_urls")),
     path("licences/", include("tongban.licences.urls")),
     path("cases/", include("tongban.cases.urls")),
+    path("hotline/", include("tongban.hotline.urls")),
+    path("open311/v2/", include("tongban.hotline.open311_urls")),
     path("accounts/", include("tongban.accounts.urls")),
     path("o/", include("tongban.accounts.oidc_urls")),
     re_path(r"^\.well-known/openid-configuration/?$", ConnectDiscoveryInfoView.as_view(), name="oidc-discovery"),

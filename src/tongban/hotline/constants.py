@@ -104,6 +104,7 @@ class Channel(models.TextChoices):
     SOCIAL = "social", _("Social media")
     LETTER = "letter", _("Letter")
     OPEN311 = "open311", _("Open311 API")
+    TRANSFER = "transfer", _("Transfer from another region")
 
 
 class Urgency(models.TextChoices):

@@ -177,6 +177,9 @@ class ExtensionRequest(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.ticket_id} +{self.working_days}"
+
 
 class TicketTransfer(models.Model):
     """Outbox message of a cross-region transfer (京津冀 转送): the federation delivers ``payload``."""
@@ -203,6 +206,9 @@ class TicketTransfer(models.Model):
                 condition=models.Q(status__in=TransferStatus.values), name="ticket_transfer_status_valid"
             ),
         ]
+
+    def __str__(self) -> str:
+        return str(self.message_id)
 
 
 class KnowledgeEntry(models.Model):
@@ -290,6 +296,9 @@ class KnowledgeTerm(models.Model):
     class Meta:
         indexes = [models.Index(fields=["term", "entry"], name="knowledge_term_lookup")]
 
+    def __str__(self) -> str:
+        return self.term
+
 
 class DispatchModel(models.Model):
     """A trained dispatch classifier (TF-IDF over jieba words, linear model), stored for every process."""
@@ -304,6 +313,9 @@ class DispatchModel(models.Model):
         verbose_name = _("dispatch model")
         verbose_name_plural = _("dispatch models")
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class Open311Key(models.Model):

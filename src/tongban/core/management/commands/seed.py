@@ -14,6 +14,7 @@ DEMO_LOADERS = [
     "tongban.accounts.demo.load",
     "tongban.catalog.demo.load",
     "tongban.licences.demo.load",
+    "tongban.hotline.demo.load",
 ]
 
 
