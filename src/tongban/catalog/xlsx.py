@@ -465,6 +465,8 @@ def _empty(kind: str) -> Any:
 
 
 def _read_sheet(ws: Any, spec: SheetSpec, problems: list[Problem]) -> _Sheet | None:
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()  # some writers record a wrong used range; read every row there is
     rows = list(ws.iter_rows(values_only=True))
     if not rows:
         problems.append(Problem(spec.name, 1, "", _("The sheet is empty: its header row is missing."), "empty_sheet"))

@@ -268,3 +268,21 @@ def test_the_importer_needs_the_right_to_change_each_item() -> None:
     assert result.updated == ["120000-SCJG-0001"]
     event = AuditEvent.objects.filter(stream="item:120000-SCJG-0001").order_by("-seq").first()
     assert event is not None and (event.action, event.actor_id) == ("catalog.item_published", root_admin.pk)
+
+
+def test_columns_are_known_by_label_when_the_key_row_is_removed_and_may_be_reordered() -> None:
+    # given an export whose key rows were deleted and whose items sheet has two columns swapped
+    demo_like_catalog()
+    wb = open_wb(export_workbook_bytes(region="120000"))
+    for ws in wb.worksheets:
+        if ws.title != "说明":
+            ws.delete_rows(2)
+    items = wb["事项"]
+    name_col, kind_col = (next(c.column for c in items[1] if c.value == label) for label in ("事项名称", "事项类型"))
+    for row in range(1, items.max_row + 1):
+        a, b = items.cell(row=row, column=name_col), items.cell(row=row, column=kind_col)
+        a.value, b.value = b.value, a.value
+    # when it is imported, then the catalog is unchanged
+    result = import_workbook(actor=None, source=to_bytes(wb))
+    assert (result.created, result.updated) == ([], [])
+    assert len(result.unchanged) == 2
