@@ -209,6 +209,7 @@ class DemoTicket:
     caller_name: str
     caller_phone: str
     anonymous: bool
+    template: int = 0
 
 
 def _fill(rng: random.Random, template: str) -> tuple[str, str, str]:
@@ -237,7 +238,8 @@ def tickets(count: int, *, seed: int = 12345) -> list[DemoTicket]:
     out: list[DemoTicket] = []
     for i in range(count):
         department = departments[i % len(departments)] if i < len(departments) else rng.choice(departments)
-        body, region, location = _fill(rng, rng.choice(TEMPLATES[department]))
+        template = rng.randrange(len(TEMPLATES[department]))
+        body, region, location = _fill(rng, TEMPLATES[department][template])
         title = body[:24]
         content = rng.choice(PREFIXES) + body + rng.choice(SUFFIXES)
         anonymous = rng.random() < 0.15
@@ -255,6 +257,7 @@ def tickets(count: int, *, seed: int = 12345) -> list[DemoTicket]:
                 caller_name=name,
                 caller_phone=phone,
                 anonymous=anonymous,
+                template=template,
             )
         )
     return out
