@@ -79,6 +79,6 @@ def test_train_from_answered_tickets_then_suggest() -> None:
     t = services.ticket_create(
         actor=ln.agent, channel="phone", category="complaint", content="在快递网点干了两个月，老板拖着工钱不给"
     )
-    assert dispatch.suggest(t.content)[0].department_code == "hrss"
+    assert dispatch.suggest(call.content)[0].department_code == "hrss"
     assert dispatch.suggest("超市卖的鸡蛋过期了")[0].source in ("model", "rules")
     assert dispatch.suggest("超市卖的鸡蛋过期了")[0].department_code == "amr"
