@@ -76,7 +76,7 @@ def test_train_from_answered_tickets_then_suggest() -> None:
     result = dispatch.train()
     # then it is measured, and suggests the department for a new call
     assert result.model is not None and result.samples == 300 and result.accuracy >= 0.9
-    t = services.ticket_create(
+    call = services.ticket_create(
         actor=ln.agent, channel="phone", category="complaint", content="在快递网点干了两个月，老板拖着工钱不给"
     )
     assert dispatch.suggest(call.content)[0].department_code == "hrss"
