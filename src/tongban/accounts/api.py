@@ -16,6 +16,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from ninja import Field, Router, Schema, Status
+from pydantic import field_validator
 
 from tongban.accounts import selectors, services
 from tongban.accounts.api_auth import api_auth
@@ -40,7 +41,18 @@ class ErrorOut(Schema):
     details: Any = None
 
 
-class RegisterIn(Schema):
+class In(Schema):
+    """Input: no NUL characters in any text (databases refuse them; answer 422, not 500)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("NUL characters are not allowed")
+        return value
+
+
+class RegisterIn(In):
     id_number: str = Field(max_length=18)
     full_name: str = Field(max_length=60)
     phone: str = Field(max_length=20)
@@ -48,7 +60,7 @@ class RegisterIn(Schema):
     email: str = Field(default="", max_length=254)
 
 
-class LoginIn(Schema):
+class LoginIn(In):
     username: str = Field(max_length=150, description="User name or 18-digit ID number")
     password: str = Field(max_length=128)
 
@@ -60,7 +72,7 @@ class LoginChallengeOut(Schema):
     sent_to: list[str]
 
 
-class OtpIn(Schema):
+class OtpIn(In):
     challenge: str = Field(max_length=100)
     code: str = Field(max_length=12)
 
@@ -104,14 +116,14 @@ class LoggedInOut(Schema):
     csrf_token: str
 
 
-class EnterpriseIn(Schema):
+class EnterpriseIn(In):
     uscc: str = Field(max_length=18)
     name: str = Field(max_length=200)
     region: str = Field(max_length=6)
     address: str = Field(default="", max_length=200)
 
 
-class AgentIn(Schema):
+class AgentIn(In):
     id_number: str = Field(max_length=18)
     authorised_from: dt.date
     authorised_until: dt.date
@@ -139,11 +151,11 @@ class MemberOut(Schema):
         )
 
 
-class RevokeIn(Schema):
+class RevokeIn(In):
     reason: str = Field(default="", max_length=200)
 
 
-class ActingIn(Schema):
+class ActingIn(In):
     uscc: str | None = Field(default=None, max_length=18, description="null: act as yourself")
 
 
@@ -203,6 +215,8 @@ def _me(request: HttpRequest, user: User) -> MeOut:
 
 
 def _enterprise(uscc: str) -> Enterprise:
+    if "\x00" in uscc or len(uscc) > 40:
+        raise NotFound(code="enterprise_not_found")
     enterprise = Enterprise.objects.filter(uscc=uscc.strip().upper()).first()
     if enterprise is None:
         raise NotFound(code="enterprise_not_found")

@@ -270,3 +270,21 @@ def test_session_expires_when_idle_and_at_the_absolute_maximum(
 
     Session.objects.filter(session_key=key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
     assert api_client.get("/api/v1/accounts/me").status_code == 401
+
+
+def test_api_refuses_nul_characters_and_huge_ids(api_client: Client) -> None:
+    r = api_client.post(
+        "/api/v1/accounts/login", {"username": "a\x00b", "password": "x"}, content_type="application/json"
+    )
+    assert r.status_code == 422 and r.json()["code"] == "validation_error"
+    r = api_client.post(
+        "/api/v1/accounts/register",
+        {"id_number": "1", "full_name": "王\x00", "phone": "1", "password": "x"},
+        content_type="application/json",
+    )
+    assert r.status_code == 422
+    user = UserFactory.create()
+    api_client.force_login(user)
+    assert api_client.get("/api/v1/accounts/enterprises/91%00/members").status_code == 404
+    assert api_client.post(f"/api/v1/accounts/notifications/{2**63 + 5}/read").status_code in {404, 422}
+    assert api_client.post(f"/api/v1/accounts/notifications/{2**62}/read").status_code == 404
