@@ -365,6 +365,20 @@ def prefill_from_profile(item: ServiceItem, user: Any, *, enterprise: Any = None
     return initial
 
 
+def fill_empty_from(item: ServiceItem, data: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
+    """Fill the item's empty fields that take a profile value (ID number, name, phone…) from ``values``.
+
+    Used at the window: the clerk types the applicant's identity once.
+    """
+    filled = dict(data)
+    for spec in field_specs(item):
+        key = _prefill_key(spec, for_enterprise=False)
+        name = str(spec["name"])
+        if key and values.get(key) and not str(filled.get(name) or "").strip():
+            filled[name] = values[key]
+    return filled
+
+
 # ---------------------------------------------------------------- situations and materials
 
 

@@ -544,8 +544,17 @@ def apply(request: HttpRequest, item_code: str) -> HttpResponse:
     if request.method == "POST":
         return _handle_application(request, item, case=None, enterprise=enterprise)
     bundle = _unbound_forms(item, user=user, enterprise=enterprise, case=None)
+    # answers given on the guide page (情形引导) come along in the query string
+    answers: dict[str, str] = {}
+    for question in case_forms.situation_questions(item):
+        value = str(request.GET.get(question.code) or request.GET.get(f"s-{question.code}") or "")
+        if question.option(value) is not None:
+            answers[question.code] = value
+    bundle.situations.initial = answers
     return render(
-        request, "cases/apply.html", _apply_context(request, item, bundle, case=None, answers={}, enterprise=enterprise)
+        request,
+        "cases/apply.html",
+        _apply_context(request, item, bundle, case=None, answers=answers, enterprise=enterprise),
     )
 
 
@@ -1257,7 +1266,19 @@ def window_apply(request: HttpRequest, item_code: str) -> HttpResponse:
     situations_form = case_forms.situations_form_class(item, required=True)(
         request.POST or None, prefix=case_forms.SITUATION_PREFIX
     )
-    form = case_forms.application_form_class(item)(request.POST or None, prefix=case_forms.FORM_PREFIX)
+    posted: Any = None
+    if request.method == "POST":
+        posted = request.POST.copy()
+        values = {
+            "id_number": str(request.POST.get("applicant_id_number", "")).strip().upper(),
+            "full_name": str(request.POST.get("applicant_name", "")).strip(),
+            "phone": str(request.POST.get("applicant_phone", "")).strip(),
+        }
+        prefix = case_forms.FORM_PREFIX + "-"
+        current = {k[len(prefix) :]: v for k, v in posted.items() if k.startswith(prefix)}
+        for name, value in case_forms.fill_empty_from(item, current, values).items():
+            posted[prefix + name] = value
+    form = case_forms.application_form_class(item)(posted, prefix=case_forms.FORM_PREFIX)
     delivery_form = case_forms.DeliveryForm(request.POST or None, initial={"delivery_method": DeliveryMethod.WINDOW})
     error = ""
     slot_errors: dict[str, str] = {}

@@ -474,7 +474,7 @@ def test_window_clerk_receives_and_accepts_an_application_and_prints_the_notice(
             "applicant_name": "孙八",
             "applicant_phone": "13700000000",
             "identity_check": IdentityCheck.ID_CARD_READER,
-            "f-applicant_name": "孙八",
+            # the form's name field is left empty: it is filled from the applicant's details
             "delivery_method": DeliveryMethod.WINDOW,
             "m-ID": pdf_file("id.pdf"),
             "m-PLAN": pdf_file("plan.pdf"),
@@ -485,6 +485,7 @@ def test_window_clerk_receives_and_accepts_an_application_and_prints_the_notice(
     assert case.status == CaseStatus.ACCEPTED
     assert case.applicant.id_number == id_number
     assert case.identity_check == IdentityCheck.ID_CARD_READER
+    assert case.form_data["applicant_name"] == "孙八"
     notice = c.get(response["Location"])
     page = text(notice)
     assert num(case) in page and "<svg" in page
@@ -613,3 +614,27 @@ def test_item_factory_items_are_published() -> None:
     assert make_item().status == ItemStatus.PUBLISHED
     assert isinstance(ServiceItem.objects.first(), ServiceItem)
     assert re.match(r"^\d{6}-\d{8}-\d{6}$", submitted_case().number or "")
+
+
+def test_answers_from_the_guide_page_select_the_materials_on_the_apply_page() -> None:
+    from tongban.catalog.tests.factories import MaterialFactory
+
+    item = make_item(
+        situations=[
+            {
+                "code": "applicant",
+                "question": "谁来办理？",
+                "options": [{"code": "self", "label": "本人"}, {"code": "agent", "label": "委托代理人"}],
+            }
+        ]
+    )
+    MaterialFactory.create(item=item, code="POA", name="授权委托书", order=3, applies_when=["applicant=agent"])
+    c = client_for(resident())
+    page = text(c.get(reverse("cases:apply", args=[item.code]), {"applicant": "self"}))
+    assert "授权委托书" not in page
+    page = text(c.get(reverse("cases:apply", args=[item.code]), {"applicant": "agent"}))
+    assert "授权委托书" in page
+    assert re.search(r'value="agent"[^>]*checked', page)
+    # an answer that is not an option is ignored
+    page = text(c.get(reverse("cases:apply", args=[item.code]), {"applicant": "boss"}))
+    assert "视您对上面问题的回答而定" in page
