@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -21,6 +21,39 @@ def _blank(label: Any) -> list[tuple[str, Any]]:
     return [("", label)]
 
 
+REGION_SEPARATOR = ":"
+
+
+class DepartmentField(forms.ChoiceField):
+    """A department: its code within the chosen region, or ``<region>:<code>`` when no region is chosen.
+
+    Department codes are unique only within a region (every region has its ``hpf``), so without a
+    chosen region the options carry their region. A plain code is accepted whenever some listed
+    department has it (links such as ``?region=120000&department=hpf``).
+    """
+
+    region_code = ""
+    """The region chosen in the same form, if any: then ``<that region>:<code>`` is accepted too."""
+
+    def valid_value(self, value: Any) -> bool:
+        if super().valid_value(value):
+            return True
+        plain = {str(k).rpartition(REGION_SEPARATOR)[2] for k, _v in self._flat_choices()}
+        region, separator, code = str(value).rpartition(REGION_SEPARATOR)
+        if separator and region != self.region_code:
+            return False
+        return code in plain
+
+    def _flat_choices(self) -> list[tuple[Any, Any]]:
+        flat: list[tuple[Any, Any]] = []
+        for key, value in cast(list[Any], self.choices):
+            if isinstance(value, list | tuple):
+                flat.extend(value)
+            else:
+                flat.append((key, value))
+        return flat
+
+
 class SearchForm(forms.Form):
     """Search words and filters. Every field is optional; a value outside the choices is an error."""
 
@@ -32,7 +65,7 @@ class SearchForm(forms.Form):
         error_messages={"max_length": _("Please use at most %(limit_value)d characters.")},
     )
     region = forms.ChoiceField(label=_("Region"), required=False)
-    department = forms.ChoiceField(label=_("Department"), required=False)
+    department = DepartmentField(label=_("Department"), required=False)
     kind = forms.ChoiceField(label=_("Kind of item"), required=False)
     service_object = forms.ChoiceField(label=_("Service object"), required=False)
     cross_region_mode = forms.ChoiceField(label=_("Cross-region handling"), required=False)
@@ -59,18 +92,22 @@ class SearchForm(forms.Form):
             (r.code, localized_name(r)) for r in selectors.regions_offered()
         ]
         # Departments of the chosen region; with no region chosen, every region's, grouped by region
-        # (this node's region first), since a department code means the same office in one region.
+        # (this node's region first) and carrying their region in the value.
         region_code = str(self.data.get("region") or "") if self.is_bound else ""
         groups: dict[str, tuple[str, list[tuple[str, str]]]] = {}
         for d in selectors.department_choices(region_code=region_code or None):
-            groups.setdefault(d.region_id, (localized_name(d.region), []))[1].append((d.code, localized_name(d)))
+            value = d.code if region_code else f"{d.region_id}{REGION_SEPARATOR}{d.code}"
+            groups.setdefault(d.region_id, (localized_name(d.region), []))[1].append((value, localized_name(d)))
         ordered = sorted(groups.items(), key=lambda kv: (kv[0] != settings.TONGBAN_REGION, kv[0]))
         department_choices: list[Any] = _blank(_("All departments"))
         if region_code:
             department_choices += [c for _code, (_label, options) in ordered for c in options]
         else:
             department_choices += [(label, options) for _code, (label, options) in ordered]
-        self._choice("department").choices = department_choices
+        department_field = self.fields["department"]
+        assert isinstance(department_field, DepartmentField)
+        department_field.choices = department_choices
+        department_field.region_code = region_code
         self._choice("kind").choices = _blank(_("All kinds")) + list(ItemKind.choices)
         self._choice("service_object").choices = _blank(_("Residents and enterprises")) + list(ServiceObject.choices)
         self._choice("cross_region_mode").choices = _blank(_("Any")) + [
@@ -79,6 +116,14 @@ class SearchForm(forms.Form):
         self._choice("theme").choices = _blank(_("All themes")) + [
             (t.code, localized_name(t)) for t in selectors.theme_list()
         ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        department = str(data.get("department") or "")
+        if REGION_SEPARATOR in department:
+            region, _sep, code = department.partition(REGION_SEPARATOR)
+            data["region"], data["department"] = region, code
+        return data
 
     def _choice(self, name: str) -> forms.ChoiceField:
         field = self.fields[name]

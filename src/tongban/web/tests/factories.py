@@ -8,6 +8,7 @@ from typing import Any
 from tongban.catalog.constants import ThemeAudience
 from tongban.catalog.models import ServiceItem, Theme
 from tongban.catalog.tests.builders import base_item, published_item
+from tongban.regions.data import REGIONS
 from tongban.regions.models import Department, Region
 from tongban.regions.tests.factories import DepartmentFactory
 
@@ -73,8 +74,23 @@ def _theme(code: str, name: str, name_en: str, audience: str, order: int) -> The
     return obj
 
 
+def ensure_regions() -> None:
+    """Load the shipped regions if a transactional test's flush removed them.
+
+    ``serialized_rollback`` does not restore them on PostgreSQL in browser tests: the test body
+    runs on a different connection object than the one that serialised the database.
+    """
+    if Region.objects.filter(code__in=("110000", "120000", "130000")).count() == 3:
+        return
+    for code, name, name_en, level, parent in REGIONS:
+        Region.objects.update_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "level": level, "parent_id": parent}
+        )
+
+
 def portal_catalog() -> PortalCatalog:
     """Publish five items in Tianjin, Beijing and Hebei through the catalog's own services."""
+    ensure_regions()
     housing_theme = _theme("housing", "住房保障", "Housing", ThemeAudience.PERSONAL, 1)
     retire_theme = _theme("retirement", "退休养老", "Retirement", ThemeAudience.PERSONAL, 2)
     startup_theme = _theme("business-startup", "开办企业", "Starting a business", ThemeAudience.ENTERPRISE, 1)

@@ -359,3 +359,28 @@ def test_every_page_offers_the_language_switch(client: Client, catalog: PortalCa
     assert response.status_code == 302
     html = text(client.get(f"/items/{catalog.housing.code}/"))
     assert '<html lang="en">' in html and 'value="zh-hans"' in html
+
+
+def test_department_options_carry_their_region_when_no_region_is_chosen(client: Client, catalog: PortalCatalog) -> None:
+    # given two regions whose housing-fund centres share the code "hpf"
+    from tongban.regions.tests.factories import DepartmentFactory
+
+    bj = DepartmentFactory.create(region_id="110000", code="hpf", name="北京住房公积金管理中心（hpf）")
+    tj = DepartmentFactory.create(region_id="120000", code="hpf", name="天津住房公积金管理中心（hpf）")
+    bj_item = ServiceItemFactory.create(department=bj, region_id="110000", name="公积金甲")
+    tj_item = ServiceItemFactory.create(department=tj, region_id="120000", name="公积金乙")
+    # when the search page is shown without a region, then the options say which region they belong to
+    html = text(client.get("/search/"))
+    assert 'value="110000:hpf"' in html and 'value="120000:hpf"' in html
+    # when the Tianjin one is chosen, then only Tianjin's items are found
+    assert result_codes(text(client.get("/search/", {"department": "120000:hpf"}))) == [tj_item.code]
+    # a plain code with a region works, and a plain code alone means that office in every region
+    assert result_codes(text(client.get("/search/", {"region": "110000", "department": "hpf"}))) == [bj_item.code]
+    assert set(result_codes(text(client.get("/search/", {"department": "hpf"})))) == {bj_item.code, tj_item.code}
+    # the region-carrying value is accepted with its own region chosen
+    both = {"region": "120000", "department": "120000:hpf"}
+    assert result_codes(text(client.get("/search/", both))) == [tj_item.code]
+    # a department of another region than the one chosen is refused with a message
+    response = client.get("/search/", {"region": "110000", "department": "120000:hpf"})
+    assert response.status_code == 400
+    assert "不是该筛选条件的可选值" in text(response)
