@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
+import psycopg
 from django.db import connection, models
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +69,7 @@ class SearchPage:
 MAX_PAGE_SIZE = 100
 MAX_QUERY_LENGTH = 100
 _REGION_CODE = re.compile(r"^\d{6}$")
+_PUBLISHED_SQL = f"'{ItemStatus.PUBLISHED.value}'"  # a code constant, formatted into SQL as a literal
 
 _SUMMARY_COLUMNS = (
     "id",
@@ -182,8 +185,10 @@ class _Filters:
 
     def sql(self, item: str, department: str) -> tuple[list[str], list[Any]]:
         """WHERE conditions on the aliases ``item`` and ``department`` (joined when needed)."""
-        conds = [f"{item}.status = %s"]
-        params: list[Any] = [ItemStatus.PUBLISHED.value]
+        # The status is a literal, not a parameter: a prepared statement's generic plan can then
+        # use the partial index of published items.
+        conds = [f"{item}.status = {_PUBLISHED_SQL}"]
+        params: list[Any] = []
         if self.region:
             conds.append(f"{item}.region_id = %s")
             params.append(self.region)
@@ -206,23 +211,37 @@ def _table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _term_match(word: search.QueryWord) -> list[tuple[str, list[Any], float]]:
-    """(SQL condition on ``t.term``, its parameters, score factor) for each way ``word`` matches."""
-    out: list[tuple[str, list[Any], float]] = [
-        (f"t.term IN ({', '.join(['%s'] * len(word.exact))})", list(word.exact), search.F_EXACT)
-    ]
-    if word.subwords:
-        out.append((f"t.term IN ({', '.join(['%s'] * len(word.subwords))})", list(word.subwords), search.F_SUBWORD))
-    if word.prefix:
-        if connection.vendor == "sqlite":
-            # SQLite's LIKE ignores case and cannot use the index; terms are lower-case, so the
-            # range [prefix, next prefix) of the binary-ordered index is the same set.
-            upper = word.prefix[:-1] + chr(ord(word.prefix[-1]) + 1)
-            out.append(("(t.term >= %s AND t.term < %s)", [word.prefix, upper], search.F_PREFIX))
-        else:  # PostgreSQL: the varchar_pattern_ops index serves LIKE 'prefix%'
-            escaped = word.prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            out.append(("t.term LIKE %s", [escaped + "%"], search.F_PREFIX))
-    return out
+def _prefix_range(prefix: str) -> tuple[str, str]:
+    """Terms starting with ``prefix`` are those in [prefix, upper) in byte order."""
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+_plan_modes: WeakKeyDictionary[Any, str] = WeakKeyDictionary()
+
+
+def _fetch_all(sql: str, params: list[Any], *, generic_plan: bool = False) -> list[tuple[Any, ...]]:
+    """The rows of a read on the default database.
+
+    On PostgreSQL the statement is prepared (server-side binding, ``prepare=True``) on the
+    persistent connection: the search's statements come in few shapes, and planning them cost
+    more than running them. ``generic_plan`` asks PostgreSQL to plan such a statement once for
+    any parameters (``plan_cache_mode``, a session setting that only concerns prepared
+    statements, which Django's own cursors never make); right for the unfiltered search,
+    whose best plan does not depend on the terms; wrong where the filters' selectivity matters.
+    """
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        conn = connection.connection
+        mode = "force_generic_plan" if generic_plan else "auto"
+        with psycopg.Cursor(conn) as cursor:
+            if _plan_modes.get(conn, "auto") != mode:
+                cursor.execute(f"SET plan_cache_mode = {mode}")
+                _plan_modes[conn] = mode
+            cursor.execute(sql, params, prepare=True)
+            return cursor.fetchall()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
 
 
 def _ranked_page(
@@ -231,23 +250,48 @@ def _ranked_page(
     """How many items match, and the summary rows (with score last) of one page of them, best first.
 
     One statement, written in SQL because it is the portal's hot path (the ORM's compilation
-    alone cost more than the database's work): aggregate the index rows matching any query
-    word into, per item and query word, the best weight × factor; keep the items passing the
-    filters; rank them by how many words they match, then by summed score; count them with a
-    window function; and join the summary columns of the page's items only.
+    alone cost more than the database's work):
+
+    - ``h``: the index rows of every exact term, plus one range per pinyin prefix. A prefix is
+      a range of the index, [prefix, next prefix): SQLite's LIKE ignores case and cannot use
+      the index (terms are lower-case, the index is in byte order), and on PostgreSQL the
+      ``varchar_pattern_ops`` operators are what LIKE 'prefix%' becomes anyway. Each part is
+      read from the (covering) index alone.
+    - ``m``: per item and query word, the best weight × factor reached;
+    - ``r``: the items passing the filters, ranked by how many words they match, then by summed
+      score, counted with a window function, cut to the page;
+    - finally the summary columns of the page's items only.
     """
+    postgres = connection.vendor == "postgresql"
+    ge, lt = ("~>=~", "~<~") if postgres else (">=", "<")
+
+    def one_of(column: str, terms: list[str]) -> tuple[str, list[Any]]:
+        if postgres:
+            return f"{column} = ANY(%s)", [terms]
+        return f"{column} IN ({', '.join(['%s'] * len(terms))})", list(terms)
+
+    exact_terms = list(dict.fromkeys(t for w in words for t in w.all_terms))
+    term_table = _table(SearchTerm)
+    cond, h_params = one_of("t.term", exact_terms)
+    h_select = f"SELECT t.item_id, t.term, t.weight FROM {term_table} t WHERE"  # noqa: S608
+    h_parts = [f"{h_select} {cond}"]
     select_parts: list[str] = []
     select_params: list[Any] = []
-    any_parts: list[str] = []
-    any_params: list[Any] = []
-    for word in words:
-        whens: list[str] = []
-        for cond, params, factor in _term_match(word):
-            whens.append(f"WHEN {cond} THEN t.weight * {factor!r}")
+    for n, word in enumerate(words):
+        cond, params = one_of("h.term", list(word.exact))
+        whens = [f"WHEN {cond} THEN h.weight * {search.F_EXACT!r}"]
+        select_params.extend(params)
+        if word.subwords:
+            cond, params = one_of("h.term", list(word.subwords))
+            whens.append(f"WHEN {cond} THEN h.weight * {search.F_SUBWORD!r}")
             select_params.extend(params)
-            any_parts.append(cond)
-            any_params.extend(params)
-        select_parts.append(f"MAX(CASE {' '.join(whens)} ELSE 0.0 END) AS s{len(select_parts)}")
+        if word.prefix:
+            low, high = _prefix_range(word.prefix)
+            h_parts.append(f"{h_select} t.term {ge} %s AND t.term {lt} %s")
+            h_params.extend([low, high])
+            whens.append(f"WHEN h.term {ge} %s AND h.term {lt} %s THEN h.weight * {search.F_PREFIX!r}")
+            select_params.extend([low, high])
+        select_parts.append(f"MAX(CASE {' '.join(whens)} ELSE 0.0 END) AS s{n}")
     scores = [f"m.s{n}" for n in range(len(words))]
     matched = " + ".join(f"CASE WHEN {s} > 0 THEN 1 ELSE 0 END" for s in scores)
     if filters.any:
@@ -257,12 +301,12 @@ def _ranked_page(
     else:  # only published versions are in the index: no need to read the items before ranking
         filter_params = []
         filtered = ""
-    # Only table names, placeholders, aliases and float factors are formatted in; every value
-    # is a parameter.
+    # Only table names, placeholders, operators, aliases and float factors are formatted in;
+    # every value is a parameter.
     sql = " ".join(
         (
-            f"WITH m AS (SELECT t.item_id, {', '.join(select_parts)} FROM {_table(SearchTerm)} t",  # noqa: S608
-            f"WHERE {' OR '.join(any_parts)} GROUP BY t.item_id),",
+            f"WITH h AS ({' UNION ALL '.join(h_parts)}),",
+            f"m AS (SELECT h.item_id, {', '.join(select_parts)} FROM h GROUP BY h.item_id),",  # noqa: S608
             f"r AS (SELECT m.item_id, ({matched}) AS matched, ({' + '.join(scores)}) AS score,",
             "COUNT(*) OVER () AS total",
             f"FROM m {filtered}",
@@ -274,18 +318,16 @@ def _ranked_page(
             f"JOIN {_table(BaseItem)} b ON b.id = i.base_id",
             f"JOIN {_table(Region)} g ON g.code = i.region_id",
             f"JOIN {_table(Department)} d ON d.id = i.department_id",
-            "WHERE i.status = %s",
+            f"WHERE i.status = {_PUBLISHED_SQL}",
             "ORDER BY r.matched DESC, r.score DESC, r.item_id",
         )
     )
-    with connection.cursor() as cursor:
-        published = ItemStatus.PUBLISHED.value
-        cursor.execute(sql, [*select_params, *any_params, *filter_params, limit, offset, published])
-        rows = cursor.fetchall()
-        if not rows and offset:  # past the last page: count from the first
-            cursor.execute(sql, [*select_params, *any_params, *filter_params, 1, 0, published])
-            first = cursor.fetchall()
-            return (first[0][-1] if first else 0), []
+    params = [*h_params, *select_params, *filter_params]
+    generic = not filters.any
+    rows = _fetch_all(sql, [*params, limit, offset], generic_plan=generic)
+    if not rows and offset:  # past the last page: count from the first
+        first = _fetch_all(sql, [*params, 1, 0], generic_plan=generic)
+        return (first[0][-1] if first else 0), []
     return (rows[0][-1] if rows else 0), rows
 
 
@@ -293,7 +335,8 @@ def _summaries(ids: list[int]) -> dict[int, tuple[Any, ...]]:
     """Summary rows of published items by id, in one query."""
     if not ids:
         return {}
-    placeholders = ", ".join(["%s"] * len(ids))
+    postgres = connection.vendor == "postgresql"
+    id_cond = "i.id = ANY(%s)" if postgres else f"i.id IN ({', '.join(['%s'] * len(ids))})"
     sql = " ".join(
         (
             "SELECT i.id, i.code, b.base_code, i.name, i.region_id, r.name, d.code, d.name, i.kind,",
@@ -302,12 +345,11 @@ def _summaries(ids: list[int]) -> dict[int, tuple[Any, ...]]:
             f"JOIN {_table(BaseItem)} b ON b.id = i.base_id",
             f"JOIN {_table(Region)} r ON r.code = i.region_id",
             f"JOIN {_table(Department)} d ON d.id = i.department_id",
-            f"WHERE i.status = %s AND i.id IN ({placeholders})",
+            f"WHERE i.status = {_PUBLISHED_SQL} AND {id_cond}",
         )
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [ItemStatus.PUBLISHED.value, *ids])
-        return {row[0]: row for row in cursor.fetchall()}
+    id_params: list[Any] = [list(ids)] if postgres else list(ids)
+    return {row[0]: row for row in _fetch_all(sql, id_params)}
 
 
 def item_search(
