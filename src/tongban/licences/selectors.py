@@ -146,3 +146,15 @@ def licence_reference_status(*, licence_number: str, holder_ids: list[str]) -> d
     info["held_by_applicant"] = licence.holder_id in holder_ids
     info["valid"] = status == LicenceStatus.VALID and info["held_by_applicant"]
     return info
+
+
+def licence_choices_for(*, user: User, licence_type_code: str) -> list[tuple[str, str]]:
+    """(number, label) of the user's valid licences of a type, for an application form's 免提交 choice."""
+    choices: list[tuple[str, str]] = []
+    for holder_id in holder_ids_for(user):
+        for licence in licences_usable_for(holder_id=holder_id, licence_type_code=licence_type_code):
+            until = licence.valid_to.isoformat() if licence.valid_to else "—"
+            choices.append(
+                (licence.number, f"{licence.licence_type.name} {licence.number}（{licence.holder_name}，至 {until}）")
+            )
+    return choices
