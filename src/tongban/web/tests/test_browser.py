@@ -35,6 +35,13 @@ def test_search_by_pinyin_then_answer_a_situation_question(page: Any) -> None:
     assert page.locator("h1").inner_text() == "住房公积金提取"
     assert page.locator("[data-material]").count() == 5
     assert page.locator("button[data-print]").is_visible()  # the script un-hides the print button
+    # and printed, the guide is content only: no header, contents list or question form
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header").is_visible()
+    assert not page.locator(".toc").is_visible()
+    assert not page.locator(".situation-form").is_visible()
+    assert page.locator("#materials").is_visible() and page.locator("#contact").is_visible()
+    page.emulate_media(media="screen")
     # and say they retire and apply in person
     page.get_by_label("离休、退休").check()
     page.get_by_label("本人办理").check()
