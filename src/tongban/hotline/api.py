@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Body, Field, Router, Schema, Status
 
 from tongban.accounts.api_auth import api_auth
 from tongban.accounts.models import User
@@ -106,7 +106,7 @@ def _department(code: str) -> Department:
 
 
 @router.post("/tickets", auth=api_auth, response={201: CreatedOut}, summary="Take a ticket (any channel)")
-def ticket_create(request: HttpRequest, payload: TicketIn) -> tuple[int, dict[str, Any]]:
+def ticket_create(request: HttpRequest, payload: TicketIn) -> Status:
     actor: User = request.auth  # type: ignore[attr-defined]
     ticket = services.ticket_create(
         actor=actor,
@@ -129,7 +129,7 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> tuple[int, dict[st
         ticket = services.ticket_dispatch(ticket=ticket, actor=actor, department=_department(payload.department))
     body = _out(ticket, actor)
     body["check_code"] = ticket.check_code
-    return 201, body
+    return Status(201, body)
 
 
 @router.get("/tickets", auth=api_auth, response=list[TicketOut], summary="A queue of the caller's workbench")
@@ -321,7 +321,7 @@ class ImportOut(Schema):
 
 
 @router.post("/kb/import", auth=api_auth, response=ImportOut, summary="Import a peer's shareable entries")
-def kb_import(request: HttpRequest, payload: dict[str, Any]) -> Any:
+def kb_import(request: HttpRequest, payload: dict[str, Any] = Body(...)) -> Any:  # noqa: B008
     viewer = selectors.viewer_for(request.auth)  # type: ignore[attr-defined]
     if not viewer.supervisor:
         raise PermissionDenied()
