@@ -106,7 +106,7 @@ def _department(code: str) -> Department:
 
 
 @router.post("/tickets", auth=api_auth, response={201: CreatedOut}, summary="Take a ticket (any channel)")
-def ticket_create(request: HttpRequest, payload: TicketIn) -> Status:
+def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[dict[str, Any]]:
     actor: User = request.auth  # type: ignore[attr-defined]
     ticket = services.ticket_create(
         actor=actor,
@@ -321,7 +321,7 @@ class ImportOut(Schema):
 
 
 @router.post("/kb/import", auth=api_auth, response=ImportOut, summary="Import a peer's shareable entries")
-def kb_import(request: HttpRequest, payload: dict[str, Any] = Body(...)) -> Any:  # noqa: B008
+def kb_import(request: HttpRequest, payload: Body[dict[str, Any]]) -> Any:
     viewer = selectors.viewer_for(request.auth)  # type: ignore[attr-defined]
     if not viewer.supervisor:
         raise PermissionDenied()
