@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 from oauth2_provider.models import get_access_token_model
@@ -17,7 +18,17 @@ from oauth2_provider.models import get_access_token_model
 class PortalSessionAuth(SessionAuth):
     """The Django session; unsafe methods need the CSRF token, as for any form."""
 
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Without a session cookie the session cannot authenticate and there is nothing to forge:
+        # skip the CSRF check so that the next scheme (a bearer token) gets its turn.
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None
+        key: str | None = super()._get_key(request)
+        return key
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if key is None:
+            return None
         user = super().authenticate(request, key)
         return user if user is not None and user.is_active else None
 

@@ -45,6 +45,7 @@ def user_claims(user: User) -> dict[str, Any]:
         "kind": user.kind,
         "region": user.region_id or settings.TONGBAN_REGION,
         "name": user.display_name,
+        "amr": ["pwd", "otp"],  # every interactive login takes a password and a one-time code
     }
     if user.id_number:
         claims["id_number_masked"] = mask_id_number(user.id_number)
@@ -72,6 +73,7 @@ class TongbanOAuth2Validator(OAuth2Validator):  # type: ignore[misc]
         **OAuth2Validator.oidc_claim_scope,
         "kind": "openid",
         "region": "openid",
+        "amr": "openid",
         "name": "profile",
         "id_number_masked": "profile",
         "enterprises": "profile",
@@ -89,4 +91,15 @@ class TongbanOAuth2Validator(OAuth2Validator):  # type: ignore[misc]
         return user_claims(request.user)
 
     def get_discovery_claims(self, request: Any) -> list[str]:
-        return ["sub", "kind", "region", "name", "id_number_masked", "enterprises", "roles", "phone_number", "email"]
+        return [
+            "sub",
+            "kind",
+            "region",
+            "amr",
+            "name",
+            "id_number_masked",
+            "enterprises",
+            "roles",
+            "phone_number",
+            "email",
+        ]

@@ -42,3 +42,23 @@ def test_command_refuses_bad_input() -> None:
         call_command("oidc", "client", "--name", "x", "--redirect-uri", "not a url")
     with pytest.raises(CommandError, match="client_not_found"):
         call_command("oidc", "token", "--client-id", "nope", "--username", UserFactory.create().username)
+
+
+def test_claims_for_staff_and_pairwise_subjects() -> None:
+    from tongban.accounts.constants import StaffRoleKind
+    from tongban.accounts.oidc import pairwise_subject, user_claims
+    from tongban.accounts.tests.factories import StaffFactory
+    from tongban.regions.tests.factories import DepartmentFactory
+
+    # given a reviewer of a department
+    department = DepartmentFactory.create()
+    staff = StaffFactory.create(roles=[(department, StaffRoleKind.REVIEWER)])
+    # then the claims say staff, with the department role, and no ID number
+    claims = user_claims(staff)
+    assert claims["kind"] == "staff" and claims["region"] == "120000"
+    assert claims["roles"] == [{"department": department.code, "department_name": department.name, "role": "reviewer"}]
+    assert "id_number_masked" not in claims
+    # and the subject differs between two department systems but is stable for each
+    a = pairwise_subject(user=staff, client_id="client-a")
+    assert a == pairwise_subject(user=staff, client_id="client-a")
+    assert a != pairwise_subject(user=staff, client_id="client-b")

@@ -205,6 +205,7 @@ def test_department_system_logs_a_resident_in_through_tongban(
     assert claims["nonce"] == nonce
     # and it carries who this is: kind, home region, name, a masked ID number, the enterprises
     assert claims["kind"] == "resident"
+    assert claims["amr"] == ["pwd", "otp"]
     assert claims["region"] == "120000"
     assert claims["name"] == user.full_name
     assert claims["id_number_masked"] == user.id_number[:6] + "********" + user.id_number[-4:]
