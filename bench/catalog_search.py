@@ -352,7 +352,12 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    return {"nproc": os.cpu_count(), "cpu": cpu or platform.processor(), "python": platform.python_version()}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu or platform.processor(),
+        "python": platform.python_version(),
+        "loadavg_1m": round(os.getloadavg()[0], 2),
+    }
 
 
 def report(name: str, r: Result) -> None:
@@ -375,8 +380,9 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="reuse the catalog of an earlier run if up to date")
     parser.add_argument("--fresh", action="store_true", help="rebuild the catalog even with --quick")
     args = parser.parse_args()
-    seconds = args.seconds if args.seconds is not None else (6.0 if args.quick else 20.0)
-    latency_requests = 300 if args.quick else 1500
+    seconds = args.seconds if args.seconds is not None else (5.0 if args.quick else 20.0)
+    latency_requests = 200 if args.quick else 1500
+    warm_up_requests = 200 if args.quick else 800
 
     if not (BIN / "gunicorn").exists() or shutil.which("tongban", path=str(BIN)) is None:
         raise SystemExit(f"gunicorn and tongban must be installed in {BIN} (run `make install`)")
@@ -427,13 +433,14 @@ def main() -> int:
             return r
 
         # warm up: every worker and thread, every query once, connections open
-        drive(port, paths[:400], clients=args.concurrency, seconds=10, max_requests=400)
-        drive(port, ping, clients=args.concurrency, seconds=2, max_requests=400)
+        drive(port, paths, clients=args.concurrency, seconds=10, max_requests=warm_up_requests)
+        drive(port, ping, clients=args.concurrency, seconds=2, max_requests=warm_up_requests)
 
         print("latency (one client, back to back):")
         search_lat = phase("search", paths, 1, seconds * 2, latency_requests)
         ping_lat = phase("ping", ping, 1, seconds, latency_requests)
         print(f"throughput ({args.concurrency} clients, {seconds:.0f} s each):")
+        load_before = os.getloadavg()[0]
         search_tp = phase("search", paths, args.concurrency, seconds, 10**9)
         ping_tp = phase("ping", ping, args.concurrency, seconds, 10**9)
     finally:
@@ -459,6 +466,7 @@ def main() -> int:
         "errors": errors,
         "quick": args.quick,
         "seconds_total": round(time.perf_counter() - started, 1),
+        "loadavg_1m_before": round(load_before, 2),
         **machine(),
     }
     goal_p99 = figures["search_p99_ms"] < 30

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from tongban.catalog import search
+from tongban.catalog import search, services
 from tongban.catalog.constants import CrossRegionMode, ItemKind, ItemStatus, ServiceObject
 from tongban.catalog.models import SearchTerm, ServiceItem
 from tongban.catalog.selectors import SearchPage, item_search
+from tongban.catalog.tests.builders import base_item, catalog_admin, item_data, published_item, theme
 from tongban.catalog.tests.factories import ServiceItemFactory
 from tongban.core.errors import ValidationFailed
 from tongban.regions.models import Region
@@ -261,3 +262,25 @@ def test_query_parsing_words_subwords_and_prefixes() -> None:
     assert words[2].prefix == "gongji" and words[0].prefix is None
     assert "公积" in words[1].subwords
     assert len(search.parse_query(" ".join(f"w{n}x" for n in range(20)))) == search.MAX_QUERY_WORDS
+
+
+def test_publishing_a_new_version_and_withdrawing_through_the_services_keep_search_right() -> None:
+    # given an item published through the catalog services, with themes in its index
+    dept = DepartmentFactory.create(code="TJ-GJJ", name="天津市住房公积金管理中心")
+    base = base_item(base_code="000400001000", name="住房公积金提取", kind=ItemKind.PUBLIC_SERVICE)
+    admin = catalog_admin(dept)
+    theme("retirement", "退休")
+    v1 = published_item(base=base, department=dept, code="120000-GJJ-0001", themes=["retirement"])
+    assert codes(item_search(q="gjj")) == [v1.code]
+    assert codes(item_search(q="退休")) == [v1.code]  # found through its theme
+    # when a second version with a qualified name is published
+    v2 = services.item_draft_start(actor=admin, code=v1.code)
+    data = item_data(base=base, dept=dept, code=v1.code, name="住房公积金提取（退休）", themes=["retirement"])
+    v2 = services.item_publish(actor=admin, item=services.item_draft_update(actor=admin, item=v2, data=data))
+    # then the item is found once, as its new version
+    page = item_search(q="gongjijin tiqu")
+    assert page.count == 1 and page.items[0].name == "住房公积金提取（退休）"
+    # when it is withdrawn, then nothing is found any more
+    services.item_withdraw(actor=admin, item=v2, reason="事项取消")
+    assert item_search(q="gongjijin").count == 0
+    assert item_search().count == 0
