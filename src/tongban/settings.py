@@ -38,6 +38,14 @@ TONGBAN_REGION = os.environ.get("TONGBAN_REGION", "120000")
 TONGBAN_BASE_URL = os.environ.get("TONGBAN_BASE_URL", "http://127.0.0.1:8000")
 TONGBAN_STANDARDS_DIR = Path(os.environ.get("TONGBAN_STANDARDS_DIR", BASE_DIR.parent / "shared" / "standards"))
 TONGBAN_FILES_DIR = Path(os.environ.get("TONGBAN_FILES_DIR", VAR_DIR / "files"))
+# Federation (ADR 0013): accepted clock skew, outbox retries with exponential backoff, HTTP timeout,
+# and the least time between two key refreshes of a peer triggered by an unknown key id.
+TONGBAN_FEDERATION_SKEW_SECONDS = float(os.environ.get("TONGBAN_FEDERATION_SKEW_SECONDS", "300"))
+TONGBAN_FEDERATION_MAX_ATTEMPTS = int(os.environ.get("TONGBAN_FEDERATION_MAX_ATTEMPTS", "8"))
+TONGBAN_FEDERATION_BACKOFF_SECONDS = float(os.environ.get("TONGBAN_FEDERATION_BACKOFF_SECONDS", "5"))
+TONGBAN_FEDERATION_BACKOFF_MAX_SECONDS = float(os.environ.get("TONGBAN_FEDERATION_BACKOFF_MAX_SECONDS", "3600"))
+TONGBAN_FEDERATION_TIMEOUT = float(os.environ.get("TONGBAN_FEDERATION_TIMEOUT", "10"))
+TONGBAN_FEDERATION_KEY_REFRESH_SECONDS = float(os.environ.get("TONGBAN_FEDERATION_KEY_REFRESH_SECONDS", "10"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -57,6 +65,7 @@ INSTALLED_APPS = [
     "tongban.supervision",
     "tongban.licences",
     "tongban.hotline",
+    "tongban.federation",
     "tongban.web",
     "oauth2_provider",
 ]
@@ -152,9 +161,7 @@ STORAGES = {
 }
 
 # Notifications (tongban.accounts.notifications): comma list of console, file, smtp, sms.
-TONGBAN_NOTIFY_BACKENDS = [
-    b.strip() for b in os.environ.get("TONGBAN_NOTIFY_BACKENDS", "file").split(",") if b.strip()
-]
+TONGBAN_NOTIFY_BACKENDS = [b.strip() for b in os.environ.get("TONGBAN_NOTIFY_BACKENDS", "file").split(",") if b.strip()]
 TONGBAN_NOTIFY_FILE = Path(os.environ.get("TONGBAN_NOTIFY_FILE", VAR_DIR / "notifications.log"))
 TONGBAN_SMS_GATEWAY_URL = os.environ.get("TONGBAN_SMS_GATEWAY_URL", "")
 TONGBAN_SMS_API_KEY = os.environ.get("TONGBAN_SMS_API_KEY", "")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/", include("tongban.cases.urls")),
     path("hotline/", include("tongban.hotline.urls")),
     path("open311/v2/", include("tongban.hotline.open311_urls")),
+    path("federation/v1/", include("tongban.federation.urls")),
     path("accounts/", include("tongban.accounts.urls")),
     path("o/", include("tongban.accounts.oidc_urls")),
     re_path(r"^\.well-known/openid-configuration/?$", ConnectDiscoveryInfoView.as_view(), name="oidc-discovery"),

@@ -1,0 +1,55 @@
+"""Message types a node accepts, each with its schema versions and its handler.
+
+Other apps register theirs in their ``AppConfig.ready``::
+
+    from tongban.federation.registry import register
+
+    @register("cases.forwarded", versions=(1,))
+    def _forwarded(message: InboxMessage) -> None: ...
+
+A handler runs inside the transaction that stores the inbox row; it must only touch the
+database (no HTTP); what it must send back goes through ``federation.services.message_send``.
+An ``ApplicationError`` it raises undoes its own writes and is kept with the stored message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tongban.federation.models import InboxMessage
+
+Handler = Callable[["InboxMessage"], None]
+TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+
+
+@dataclass(frozen=True)
+class MessageType:
+    name: str
+    versions: frozenset[int]
+    handler: Handler
+
+
+_TYPES: dict[str, MessageType] = {}
+
+
+def register(name: str, *, versions: Iterable[int] = (1,)) -> Callable[[Handler], Handler]:
+    if not TYPE_NAME.match(name):
+        raise ValueError(f"invalid message type name {name!r}")
+
+    def decorator(handler: Handler) -> Handler:
+        _TYPES[name] = MessageType(name=name, versions=frozenset(versions), handler=handler)
+        return handler
+
+    return decorator
+
+
+def get(name: str) -> MessageType | None:
+    return _TYPES.get(name)
+
+
+def known_types() -> list[str]:
+    return sorted(_TYPES)

@@ -1,0 +1,484 @@
+"""Writes of the federation context: peers and their keys, sending, receiving, the outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tongban.accounts.models import User
+from tongban.core.errors import ApplicationError, InvalidTransition
+from tongban.federation import errors, events, registry, signing
+from tongban.federation.constants import (
+    JWKS_PATH,
+    NODE_PATH,
+    OUTBOX_TRANSITIONS,
+    Direction,
+    InboxStatus,
+    KeySource,
+    OutboxStatus,
+    PeerKeyStatus,
+    PeerStatus,
+)
+from tongban.federation.models import InboxMessage, MessageLog, OutboxMessage, Peer, PeerKey
+
+logger = logging.getLogger("tongban.federation")
+
+SCHEMA_FIELDS = ("id", "type", "schema_version", "sender", "recipient", "created", "correlation_id", "payload", "sent")
+
+
+def _setting(name: str, default: float) -> float:
+    return float(getattr(settings, name, default))
+
+
+# ---------------------------------------------------------------- peers
+
+
+@dataclass
+class FetchedNode:
+    jwks: list[dict[str, Any]]
+    announcements: list[str]
+
+
+def _fetch_node(base_url: str) -> FetchedNode:
+    timeout = _setting("TONGBAN_FEDERATION_TIMEOUT", 10)
+    try:
+        with httpx.Client(timeout=timeout) as client:
+            jwks = client.get(base_url + JWKS_PATH)
+            jwks.raise_for_status()
+            node = client.get(base_url + NODE_PATH)
+            node.raise_for_status()
+            keys = jwks.json().get("keys")
+            announcements = node.json().get("announcements")
+    except (httpx.HTTPError, ValueError, AttributeError) as exc:
+        raise errors.peer_unreachable(str(exc)) from exc
+    if not isinstance(keys, list) or not isinstance(announcements, list):
+        raise errors.peer_unreachable("unexpected JWKS or node document")
+    return FetchedNode(
+        jwks=[k for k in keys if isinstance(k, dict)], announcements=[a for a in announcements if isinstance(a, str)]
+    )
+
+
+def _vouched(announcements: list[str], trusted: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The first announcement signed by one of the ``trusted`` keys (kid → JWK), verified."""
+    for token in announcements:
+        try:
+            header, _payload = signing.read_unverified(token)
+            jwk = trusted.get(str(header.get("kid", "")))
+            if jwk is None:
+                continue
+            return signing.verify(token, jwk)
+        except (signing.JoseError, ValueError):
+            continue
+    return None
+
+
+def _keys_by_fingerprint(jwks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    found = {}
+    for jwk in jwks:
+        try:
+            found[signing.fingerprint(jwk)] = jwk
+        except (signing.JoseError, ValueError, TypeError):
+            continue
+    return found
+
+
+@transaction.atomic
+def peer_add(*, base_url: str, fingerprint: str, actor: User | None) -> Peer:
+    """Add the node at ``base_url``: its JWKS must hold a key with ``fingerprint``, which vouches for the rest."""
+    base_url = signing.normalise_url(base_url)
+    fetched = _fetch_node(base_url)
+    by_fp = _keys_by_fingerprint(fetched.jwks)
+    anchor = by_fp.get(fingerprint.strip())
+    if anchor is None:
+        raise errors.fingerprint_mismatch()
+    statement = _vouched(fetched.announcements, {str(anchor.get("kid", "")): anchor})
+    if statement is None:
+        raise errors.announcement_invalid()
+    if signing.normalise_url(str(statement.get("base_url", ""))) != base_url:
+        raise errors.base_url_mismatch()
+    region = str(statement.get("region", ""))
+    if len(region) != 6 or not region.isdigit():
+        raise errors.announcement_invalid()
+    if region == signing.own_region():
+        raise errors.own_region()
+    if Peer.objects.filter(region_code=region).exists():
+        raise errors.peer_exists()
+    peer = Peer.objects.create(region_code=region, base_url=base_url)
+    vouched = {str(k.get("fingerprint")) for k in statement.get("keys", []) if isinstance(k, dict)}
+    kids = []
+    for fp, jwk in by_fp.items():
+        if fp == fingerprint or fp in vouched:
+            source = KeySource.FINGERPRINT if fp == fingerprint else KeySource.ROTATION
+            PeerKey.objects.create(
+                peer=peer, kid=str(jwk.get("kid", fp)), fingerprint=fp, public_jwk=jwk, source=source
+            )
+            kids.append(str(jwk.get("kid", fp)))
+    events.peer_added(peer=peer, kids=kids, source=KeySource.FINGERPRINT, actor=actor)
+    return peer
+
+
+@transaction.atomic
+def peer_add_bundle(*, bundle: Any, actor: User | None) -> list[Peer]:
+    """Pin the peers of a trust bundle (``{"format": "tongban-trust-bundle/1", "peers": [...]}``), all or none."""
+    if not isinstance(bundle, dict) or bundle.get("format") != "tongban-trust-bundle/1":
+        raise errors.bundle_invalid("format must be tongban-trust-bundle/1")
+    entries = bundle.get("peers")
+    if not isinstance(entries, list) or not entries:
+        raise errors.bundle_invalid("peers must be a non-empty list")
+    added = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise errors.bundle_invalid(f"peers[{index}] is not an object")
+        region = str(entry.get("region", ""))
+        base_url = signing.normalise_url(str(entry.get("base_url", "")))
+        jwks = entry.get("keys")
+        if len(region) != 6 or not region.isdigit():
+            raise errors.bundle_invalid(f"peers[{index}].region must be six digits")
+        if not base_url.startswith(("http://", "https://")):
+            raise errors.bundle_invalid(f"peers[{index}].base_url must be an http(s) URL")
+        if not isinstance(jwks, list) or not jwks:
+            raise errors.bundle_invalid(f"peers[{index}].keys must be a non-empty list of JWKs")
+        if region == signing.own_region():
+            raise errors.own_region()
+        by_fp = _keys_by_fingerprint([k for k in jwks if isinstance(k, dict)])
+        if len(by_fp) != len(jwks) or any("d" in k for k in by_fp.values()):
+            raise errors.bundle_invalid(f"peers[{index}].keys must be public JWKs")
+        if Peer.objects.filter(region_code=region).exists():
+            raise errors.peer_exists()
+        peer = Peer.objects.create(region_code=region, base_url=base_url)
+        for fp, jwk in by_fp.items():
+            PeerKey.objects.create(
+                peer=peer, kid=str(jwk.get("kid", fp)), fingerprint=fp, public_jwk=jwk, source=KeySource.BUNDLE
+            )
+        events.peer_added(
+            peer=peer, kids=[str(k.get("kid", "")) for k in by_fp.values()], source=KeySource.BUNDLE, actor=actor
+        )
+        added.append(peer)
+    return added
+
+
+@dataclass
+class RefreshResult:
+    pinned: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def peer_refresh(*, peer: Peer, actor: User | None) -> RefreshResult:
+    """Fetch the peer's JWKS from its pinned base URL; pin new keys vouched for by a pinned key (ADR 0013)."""
+    peer = Peer.objects.select_for_update().get(pk=peer.pk)
+    fetched = _fetch_node(peer.base_url)
+    pinned = {k.kid: dict(k.public_jwk) for k in peer.keys.filter(status=PeerKeyStatus.PINNED)}
+    statement = _vouched(fetched.announcements, pinned)
+    if statement is None or str(statement.get("region")) != peer.region_code:
+        raise errors.announcement_invalid()
+    vouched = {str(k.get("fingerprint")) for k in statement.get("keys", []) if isinstance(k, dict)}
+    by_fp = _keys_by_fingerprint(fetched.jwks)
+    result = RefreshResult()
+    known = {k.fingerprint: k for k in peer.keys.all()}
+    for fp, jwk in by_fp.items():
+        if fp not in vouched:
+            continue
+        row = known.get(fp)
+        if row is None:
+            PeerKey.objects.create(
+                peer=peer, kid=str(jwk.get("kid", fp)), fingerprint=fp, public_jwk=jwk, source=KeySource.ROTATION
+            )
+            result.pinned.append(str(jwk.get("kid", fp)))
+        elif row.status != PeerKeyStatus.PINNED:
+            row.status = PeerKeyStatus.PINNED
+            row.save(update_fields=["status"])
+            result.pinned.append(row.kid)
+    for fp, row in known.items():
+        if row.status == PeerKeyStatus.PINNED and fp not in by_fp:
+            row.status = PeerKeyStatus.WITHDRAWN
+            row.save(update_fields=["status"])
+            result.withdrawn.append(row.kid)
+    peer.refreshed_at = timezone.now()
+    peer.save(update_fields=["refreshed_at"])
+    events.peer_keys_refreshed(peer=peer, pinned=result.pinned, withdrawn=result.withdrawn, actor=actor)
+    return result
+
+
+@transaction.atomic
+def peer_remove(*, region_code: str, actor: User | None) -> None:
+    peer = Peer.objects.select_for_update().filter(region_code=region_code).first()
+    if peer is None:
+        raise errors.peer_not_found()
+    peer.delete()
+    events.peer_removed(region_code=region_code, actor=actor)
+
+
+# ---------------------------------------------------------------- sending
+
+
+@transaction.atomic
+def message_send(
+    *,
+    recipient_region: str,
+    type: str,
+    payload: dict[str, Any],
+    correlation_id: str | None = None,
+    schema_version: int = 1,
+    actor: User | None,
+) -> OutboxMessage:
+    """Queue a message in the caller's transaction; the delivery worker sends it after commit.
+
+    ``actor`` is who caused the message (kept for the caller's own audit event; the message log
+    records the message itself).
+    """
+    if not registry.TYPE_NAME.match(type):
+        raise errors.invalid_type_name()
+    if not Peer.objects.filter(region_code=recipient_region, status=PeerStatus.ACTIVE).exists():
+        raise errors.unknown_recipient()
+    now = timezone.now()
+    return OutboxMessage.objects.create(
+        recipient_region=recipient_region,
+        type=type,
+        schema_version=schema_version,
+        correlation_id=correlation_id or "",
+        payload=payload,
+        created_at=now,
+        next_attempt_at=now,
+    )
+
+
+def envelope_of(message: OutboxMessage, *, sent: dt.datetime) -> dict[str, Any]:
+    return {
+        "id": str(message.message_id),
+        "type": message.type,
+        "schema_version": message.schema_version,
+        "sender": signing.own_region(),
+        "recipient": message.recipient_region,
+        "created": message.created_at.isoformat(),
+        "correlation_id": message.correlation_id,
+        "payload": message.payload,
+        "sent": sent.isoformat(),
+    }
+
+
+def _transition(message: OutboxMessage, action: str) -> None:
+    if message.status not in OUTBOX_TRANSITIONS[action]:
+        raise InvalidTransition(code="invalid_transition")
+
+
+def outbox_mark_delivered(*, message: OutboxMessage, token: str, kid: str, code: str) -> None:
+    _transition(message, "deliver")
+    message.status = OutboxStatus.DELIVERED
+    message.attempts += 1
+    message.delivered_at = timezone.now()
+    message.last_error = ""
+    message.save(update_fields=["status", "attempts", "delivered_at", "last_error"])
+    MessageLog.objects.create(
+        direction=Direction.SENT,
+        message_id=str(message.message_id),
+        peer_region=message.recipient_region,
+        type=message.type,
+        kid=kid,
+        token=token,
+        code=code,
+    )
+
+
+def backoff_seconds(attempts: int) -> float:
+    base = _setting("TONGBAN_FEDERATION_BACKOFF_SECONDS", 5)
+    cap = _setting("TONGBAN_FEDERATION_BACKOFF_MAX_SECONDS", 3600)
+    return float(min(cap, base * (2 ** max(0, attempts - 1))))
+
+
+def outbox_mark_failed(*, message: OutboxMessage, token: str, kid: str, code: str, detail: str) -> None:
+    """Count a failed attempt: schedule the next one with exponential backoff, or park the message."""
+    _transition(message, "fail")
+    message.attempts += 1
+    message.last_error = f"{code}: {detail}"[:2000]
+    max_attempts = int(_setting("TONGBAN_FEDERATION_MAX_ATTEMPTS", 8))
+    if message.attempts >= max_attempts:
+        message.status = OutboxStatus.PARKED
+        events.outbox_parked(message=message)
+    else:
+        message.next_attempt_at = timezone.now() + dt.timedelta(seconds=backoff_seconds(message.attempts))
+    message.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])
+    MessageLog.objects.create(
+        direction=Direction.FAILED,
+        message_id=str(message.message_id),
+        peer_region=message.recipient_region,
+        type=message.type,
+        kid=kid,
+        token=token,
+        code=code,
+        detail=detail[:2000],
+    )
+
+
+@transaction.atomic
+def outbox_retry(*, message_id: uuid.UUID | str, actor: User | None) -> OutboxMessage:
+    """An administrator sends a parked message again (attempts start over)."""
+    message = OutboxMessage.objects.select_for_update().filter(message_id=message_id).first()
+    if message is None:
+        raise errors.message_not_found()
+    _transition(message, "retry")
+    message.status = OutboxStatus.PENDING
+    message.attempts = 0
+    message.next_attempt_at = timezone.now()
+    message.save(update_fields=["status", "attempts", "next_attempt_at"])
+    events.outbox_retried(message=message, actor=actor)
+    return message
+
+
+# ---------------------------------------------------------------- receiving
+
+
+def _log_refusal(*, token: str, envelope: dict[str, Any] | None, kid: str, error: ApplicationError) -> None:
+    if envelope is None:
+        try:
+            envelope = signing.read_unverified(token)[1]
+        except (signing.JoseError, ValueError, UnicodeError):
+            envelope = {}
+    logger.warning(
+        "federation message refused: %s (id=%s sender=%s kid=%s)",
+        error.code,
+        envelope.get("id"),
+        envelope.get("sender"),
+        kid,
+    )
+    with transaction.atomic():
+        MessageLog.objects.create(
+            direction=Direction.REFUSED,
+            message_id=str(envelope.get("id", ""))[:64],
+            peer_region=str(envelope.get("sender", ""))[:6],
+            type=str(envelope.get("type", ""))[:100],
+            kid=kid[:100],
+            token=token[:20000],
+            code=error.code,
+            detail=str(error.message),
+        )
+
+
+def _refresh_if_due(peer: Peer) -> bool:
+    """Refresh a peer's keys on an unknown key id, at most once per TONGBAN_FEDERATION_KEY_REFRESH_SECONDS."""
+    interval = _setting("TONGBAN_FEDERATION_KEY_REFRESH_SECONDS", 10)
+    if peer.refreshed_at and (timezone.now() - peer.refreshed_at).total_seconds() < interval:
+        return False
+    try:
+        peer_refresh(peer=peer, actor=None)
+    except ApplicationError as exc:
+        logger.warning("federation key refresh of %s failed: %s", peer.region_code, exc)
+        Peer.objects.filter(pk=peer.pk).update(refreshed_at=timezone.now())
+        return False
+    return True
+
+
+def _parse_time(value: Any) -> dt.datetime:
+    parsed = dt.datetime.fromisoformat(str(value))
+    if parsed.tzinfo is None:
+        raise ValueError("time without zone")
+    return parsed
+
+
+def _check(token: str) -> tuple[dict[str, Any], str, registry.MessageType]:
+    """Everything but the replay check; raises a ``MessageRefused`` with its code."""
+    if not isinstance(token, str) or token.count(".") != 2 or not all(token.split(".")):
+        raise errors.unsigned()
+    try:
+        header, claimed = signing.read_unverified(token)
+    except (signing.JoseError, ValueError, UnicodeError) as exc:
+        raise errors.malformed(str(exc)) from exc
+    kid = str(header.get("kid", ""))
+    if str(header.get("alg", "none")).lower() == "none" or not kid:
+        raise errors.unsigned()
+    peer = Peer.objects.filter(region_code=str(claimed.get("sender", "")), status=PeerStatus.ACTIVE).first()
+    if peer is None:
+        raise errors.unknown_sender()
+    key = peer.keys.filter(kid=kid, status=PeerKeyStatus.PINNED).first()
+    if key is None and _refresh_if_due(peer):
+        key = peer.keys.filter(kid=kid, status=PeerKeyStatus.PINNED).first()
+    if key is None:
+        raise errors.unknown_key()
+    try:
+        envelope = signing.verify(token, dict(key.public_jwk))
+    except (signing.JoseError, ValueError, UnicodeError) as exc:
+        raise errors.bad_signature() from exc
+    missing = [f for f in SCHEMA_FIELDS if f not in envelope]
+    if missing:
+        raise errors.malformed("missing " + ", ".join(missing))
+    if envelope["recipient"] != signing.own_region():
+        raise errors.misaddressed()
+    try:
+        sent = _parse_time(envelope["sent"])
+        _parse_time(envelope["created"])
+        uuid.UUID(str(envelope["id"]))
+    except ValueError as exc:
+        raise errors.malformed(str(exc)) from exc
+    skew = _setting("TONGBAN_FEDERATION_SKEW_SECONDS", 300)
+    age = (timezone.now() - sent).total_seconds()
+    if age > skew:
+        raise errors.too_old()
+    if age < -skew:
+        raise errors.from_future()
+    mtype = registry.get(str(envelope["type"]))
+    if mtype is None:
+        raise errors.unknown_type()
+    if envelope["schema_version"] not in mtype.versions:
+        raise errors.unsupported_version()
+    if not isinstance(envelope["payload"], dict):
+        raise errors.malformed("payload must be an object")
+    return envelope, kid, mtype
+
+
+def message_receive(*, token: str) -> InboxMessage:
+    """Verify and store a message from a peer, then handle it, all in one transaction.
+
+    Refusals raise ``MessageRefused`` (stable code) after a message-log entry. A handler's
+    ``ApplicationError`` rolls back the handler's writes only: the message stays stored as
+    ``failed`` with its code (a second delivery is still a replay).
+    """
+    envelope: dict[str, Any] | None = None
+    kid = ""
+    try:
+        envelope, kid, mtype = _check(token)
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    message = InboxMessage.objects.create(
+                        message_id=envelope["id"],
+                        sender_region=envelope["sender"],
+                        type=envelope["type"],
+                        schema_version=envelope["schema_version"],
+                        correlation_id=str(envelope["correlation_id"] or "")[:100],
+                        payload=envelope["payload"],
+                        created_at=_parse_time(envelope["created"]),
+                        received_at=timezone.now(),
+                        kid=kid,
+                        token=token,
+                        status=InboxStatus.HANDLED,
+                    )
+            except IntegrityError as exc:
+                raise errors.already_received() from exc
+            try:
+                with transaction.atomic():
+                    mtype.handler(message)
+            except ApplicationError as exc:
+                message.status = InboxStatus.FAILED
+                message.error_code = exc.code
+                message.save(update_fields=["status", "error_code"])
+            MessageLog.objects.create(
+                direction=Direction.RECEIVED,
+                message_id=str(message.message_id),
+                peer_region=message.sender_region,
+                type=message.type,
+                kid=kid,
+                token=token,
+                code=message.error_code or "accepted",
+            )
+            return message
+    except errors.MessageRefused as exc:
+        _log_refusal(token=token if isinstance(token, str) else "", envelope=envelope, kid=kid, error=exc)
+        raise

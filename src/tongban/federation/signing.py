@@ -1,0 +1,109 @@
+"""This node's identity and the JWS work of federation, on the licences app's signing keys.
+
+The node signs with the key that ``licences.keys`` keeps active and publishes at
+``/.well-known/jwks.json``; nothing here creates or stores private keys.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import import_key
+
+from tongban.federation.constants import ANNOUNCEMENT_TYP, JWKS_PATH, MESSAGES_PATH, NODE_PATH
+from tongban.licences import credentials, keys
+
+REGISTRY = credentials.REGISTRY
+
+
+def own_region() -> str:
+    return str(settings.TONGBAN_REGION)
+
+
+def own_base_url() -> str:
+    return normalise_url(str(settings.TONGBAN_BASE_URL))
+
+
+def normalise_url(url: str) -> str:
+    return url.strip().rstrip("/")
+
+
+def fingerprint(jwk: dict[str, Any]) -> str:
+    """RFC 7638 SHA-256 thumbprint of a public JWK, base64url."""
+    return str(import_key(jwk).thumbprint())
+
+
+def public_key(jwk: dict[str, Any]) -> Any:
+    return import_key(jwk)
+
+
+def sign_envelope(envelope: dict[str, Any]) -> tuple[str, str]:
+    """Sign a message envelope with the node's active key: (compact JWS, key id)."""
+    from tongban.federation.constants import JWS_TYP
+
+    return credentials.sign_payload(envelope, typ=JWS_TYP)
+
+
+def read_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Header and payload of a compact JWS before verification (to find the claimed sender and key)."""
+    obj = jws.extract_compact(token.encode())
+    payload = json.loads(obj.payload)
+    if not isinstance(payload, dict):
+        raise ValueError("payload is not a JSON object")
+    return dict(obj.protected), payload
+
+
+def verify(token: str, jwk: dict[str, Any]) -> dict[str, Any]:
+    """Verify ``token`` with ``jwk``; returns the payload. Raises ``JoseError`` or ``ValueError``."""
+    obj = jws.deserialize_compact(token, import_key(jwk), registry=REGISTRY)
+    payload = json.loads(obj.payload)
+    if not isinstance(payload, dict):
+        raise ValueError("payload is not a JSON object")
+    return payload
+
+
+def announcements() -> list[str]:
+    """The node's key set, signed once by each published key (rotation is vouched by the older keys)."""
+    rows = keys.published_keys() or [keys.active_key(keys.default_algorithm())]
+    body = {
+        "region": own_region(),
+        "base_url": own_base_url(),
+        "keys": [{"kid": row.kid, "fingerprint": fingerprint(dict(row.public_jwk))} for row in rows],
+        "iat": int(timezone.now().timestamp()),
+    }
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    tokens = []
+    for row in rows:
+        header = {"alg": keys.JWS_ALG[row.algorithm], "typ": ANNOUNCEMENT_TYP, "kid": row.kid}
+        tokens.append(jws.serialize_compact(header, data, keys.private_jwk(row), registry=REGISTRY))
+    return tokens
+
+
+def node_document() -> dict[str, Any]:
+    base = own_base_url()
+    return {
+        "region": own_region(),
+        "base_url": base,
+        "jwks_uri": base + JWKS_PATH,
+        "messages_url": base + MESSAGES_PATH,
+        "node_url": base + NODE_PATH,
+        "announcements": announcements(),
+    }
+
+
+def own_bundle() -> dict[str, Any]:
+    """A trust bundle with this node alone (to hand to peers out of band)."""
+    if not keys.published_keys():
+        keys.active_key(keys.default_algorithm())
+    return {
+        "format": "tongban-trust-bundle/1",
+        "peers": [{"region": own_region(), "base_url": own_base_url(), "keys": keys.jwks()["keys"]}],
+    }
+
+
+__all__ = ["REGISTRY", "JoseError"]

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from tongban.federation import views
+
+app_name = "federation"
+
+urlpatterns = [
+    path("node", views.node, name="node"),
+    path("messages", views.messages, name="messages"),
+]

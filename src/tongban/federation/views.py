@@ -1,0 +1,42 @@
+"""Federation endpoints under ``/federation/v1/``: the node document and the message inbox."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from tongban.core.context import RequestContext, bound
+from tongban.federation import errors, services, signing
+
+MAX_BODY = 1024 * 1024
+
+
+@require_GET
+def node(request: HttpRequest) -> JsonResponse:
+    """Region, base URL and the key set signed by each published key (see ADR 0013)."""
+    response = JsonResponse(signing.node_document())
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@csrf_exempt
+@require_POST
+def messages(request: HttpRequest) -> JsonResponse:
+    """Receive one signed message (compact JWS, ``application/jose``); 202 once it is stored."""
+    with bound(RequestContext(source="federation")):
+        if len(request.body) > MAX_BODY:
+            refusal = errors.malformed("body too large")
+            return JsonResponse(refusal.as_dict(), status=413, json_dumps_params={"ensure_ascii": False})
+        try:
+            token = request.body.decode("ascii").strip()
+        except UnicodeDecodeError:
+            token = ""
+        try:
+            message = services.message_receive(token=token)
+        except errors.MessageRefused as exc:
+            return JsonResponse(exc.as_dict(), status=exc.status, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {"code": "accepted", "id": str(message.message_id), "status": message.status, "error_code": message.error_code},
+        status=202,
+    )
