@@ -3,12 +3,19 @@
     .venv/bin/python bench/catalog_search.py [--quick] [--database sqlite|postgres] [--items 3508]
 
 It builds its own database (SQLite file under var/bench/, or a dedicated PostgreSQL database
-``tongban_bench_search`` created and dropped through psycopg), migrates it, generates the
-synthetic catalog, starts gunicorn on a free local port and drives it with a keep-alive
-HTTP client in threads. Two phases per endpoint, the same for search and for ``/api/v1/ping``:
+``tongban_bench_search`` created and dropped through psycopg; set TONGBAN_BENCH_POSTGRES_URL
+to use another server), migrates it, generates the synthetic catalog, starts gunicorn
+(``--workers`` × ``--threads`` gthread, keep-alive) on a free local port and drives it with
+a keep-alive HTTP client in threads. ``--quick`` reuses the catalog of an earlier run when it
+is complete and migrated (``--fresh`` rebuilds it) and keeps it for the next one, so that it
+finishes within a minute; a full run rebuilds it and drops the PostgreSQL database unless
+``--keep``. Two phases per endpoint, the same for search and for ``/api/v1/ping``:
 
 - latency: one client, requests back to back (the time a user waits on an idle server);
-- throughput: ``--concurrency`` clients for ``--seconds`` seconds (the server's rate).
+- throughput: ``--concurrency`` clients for ``--seconds`` seconds (the server's rate), with
+  the CPU time the server's processes (gunicorn workers and, for a local PostgreSQL, its
+  backends) spent per request, read from /proc: a figure that, unlike the rates, does not
+  depend on what else the machine is running.
 
 The query mix is realistic: Chinese words, full pinyin, initials and pinyin prefixes, a third
 of them with filters, and some lists without a query. The last line printed is one JSON object
@@ -196,6 +203,11 @@ class Result:
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     seconds: float = 0.0
+    server_cpu_seconds: float = 0.0
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return self.server_cpu_seconds * 1000 / self.count if self.count else float("nan")
 
     @property
     def count(self) -> int:
@@ -343,6 +355,48 @@ def check_answers(port: int) -> None:
         client.close()
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (Linux /proc), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+
+
+def child_pids(parent: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == parent:
+                pids.append(int(entry.name))
+    return pids
+
+
+def server_side_pids(server: subprocess.Popen[bytes], database: str, url: str) -> list[int]:
+    """The processes doing the server's work: gunicorn's workers and, for a local PostgreSQL,
+    the backends serving the benchmark database (their CPU time is read from /proc)."""
+    pids = child_pids(server.pid)
+    if database == "postgres":
+        with psycopg.connect(url, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+        pids.extend(int(r[0]) for r in rows if Path(f"/proc/{r[0]}").exists())
+    return pids
+
+
+def cpu_of(pids: list[int]) -> float:
+    return sum(process_cpu_seconds(p) for p in pids)
+
+
 def machine() -> dict[str, Any]:
     cpu = ""
     try:
@@ -363,7 +417,8 @@ def machine() -> dict[str, Any]:
 def report(name: str, r: Result) -> None:
     print(
         f"  {name:<18} {r.count:>6} requests in {r.seconds:5.1f} s = {r.rate:7.1f}/s   "
-        f"p50 {r.percentile(50):6.2f} ms   p99 {r.percentile(99):6.2f} ms   errors {r.errors}"
+        f"p50 {r.percentile(50):6.2f} ms   p99 {r.percentile(99):6.2f} ms   "
+        f"server CPU {r.cpu_ms_per_request:5.2f} ms/request   errors {r.errors}"
     )
 
 
@@ -428,7 +483,10 @@ def main() -> int:
         ping = ["/api/v1/ping"]
 
         def phase(name: str, p: list[str], clients: int, secs: float, cap: int) -> Result:
+            pids = server_side_pids(server, args.database, url)
+            cpu_before = cpu_of(pids)
             r = drive(port, p, clients=clients, seconds=secs, max_requests=cap)
+            r.server_cpu_seconds = cpu_of(pids) - cpu_before
             report(name, r)
             return r
 
@@ -457,6 +515,9 @@ def main() -> int:
         "ping_qps": round(ping_tp.rate, 1),
         "search_to_ping": round(search_tp.rate / ping_tp.rate, 3) if ping_tp.rate else None,
         "search_p99_loaded_ms": round(search_tp.percentile(99), 2),
+        "search_cpu_ms": round(search_tp.cpu_ms_per_request, 3),
+        "ping_cpu_ms": round(ping_tp.cpu_ms_per_request, 3),
+        "search_to_ping_cpu": round(ping_tp.cpu_ms_per_request / search_tp.cpu_ms_per_request, 3),
         "ping_p50_ms": round(ping_lat.percentile(50), 2),
         "database": args.database,
         "items": args.items,
@@ -474,6 +535,11 @@ def main() -> int:
     print(
         f"goals: p99 < 30 ms {'met' if goal_p99 else 'NOT met'}; "
         f"search_qps >= ping_qps / 2 {'met' if goal_ratio else 'NOT met'}"
+    )
+    print(
+        f"server CPU per request: search {search_tp.cpu_ms_per_request:.2f} ms, ping {ping_tp.cpu_ms_per_request:.2f} ms"
+        f" (a search costs {search_tp.cpu_ms_per_request / ping_tp.cpu_ms_per_request:.1f} pings; load average"
+        f" {figures['loadavg_1m']} on {figures['nproc']} cores during the run)"
     )
     print(json.dumps(figures, ensure_ascii=False))
     return 1 if errors else 0
