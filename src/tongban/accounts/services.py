@@ -71,6 +71,10 @@ def otp_max_attempts() -> int:
     return _setting("TONGBAN_OTP_MAX_ATTEMPTS", constants.OTP_MAX_ATTEMPTS)
 
 
+def otp_max_sends() -> int:
+    return _setting("TONGBAN_OTP_MAX_SENDS", constants.OTP_MAX_SENDS)
+
+
 def lockout_failures() -> int:
     return _setting("TONGBAN_LOCKOUT_FAILURES", constants.LOCKOUT_FAILURES)
 
@@ -458,6 +462,14 @@ def _login_start(*, username: str, password: str, source: str, user_agent: str) 
 
 def _issue_code(*, user: User, source: str, user_agent: str, username: str) -> LoginChallenge | ApplicationError:
     now = timezone.now()
+    window = now - dt.timedelta(seconds=lockout_window())
+    if OneTimeCode.objects.filter(user=user, created_at__gt=window).count() >= otp_max_sends():
+        # no SMS bombing through repeated correct passwords
+        return ApplicationError(
+            _("Too many codes were sent to this account. Please wait a few minutes and try again."),
+            code="otp_rate_limited",
+            status=429,
+        )
     code = f"{secrets.randbelow(10**constants.OTP_LENGTH):0{constants.OTP_LENGTH}d}"
     challenge = secrets.token_urlsafe(32)
     expires_at = now + dt.timedelta(seconds=otp_ttl())

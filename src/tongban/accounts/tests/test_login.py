@@ -288,3 +288,19 @@ def test_api_refuses_nul_characters_and_huge_ids(api_client: Client) -> None:
     assert api_client.get("/api/v1/accounts/enterprises/91%00/members").status_code == 404
     assert api_client.post(f"/api/v1/accounts/notifications/{2**63 + 5}/read").status_code in {404, 422}
     assert api_client.post(f"/api/v1/accounts/notifications/{2**62}/read").status_code == 404
+
+
+def test_codes_sent_per_account_are_limited(notify_log: Path, django_capture_on_commit_callbacks: Any) -> None:
+    # given someone who keeps asking for codes with the right password
+    user = UserFactory.create(phone="13800001121")
+    for _ in range(5):
+        _start(user, django_capture_on_commit_callbacks)
+    # then the sixth request within the window sends nothing
+    lines_before = len(notify_log.read_text(encoding="utf-8").splitlines())
+    with pytest.raises(ApplicationError) as err:
+        _start(user, django_capture_on_commit_callbacks)
+    assert (err.value.code, err.value.status) == ("otp_rate_limited", 429)
+    assert len(notify_log.read_text(encoding="utf-8").splitlines()) == lines_before
+    # and once the window has passed, codes are sent again
+    OneTimeCode.objects.filter(user=user).update(created_at=timezone.now() - dt.timedelta(minutes=16))
+    assert _start(user, django_capture_on_commit_callbacks).challenge
