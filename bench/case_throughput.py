@@ -9,7 +9,7 @@ is one JSON object: ``lifecycles_per_s``, ``http_submissions_per_s``, ``submit_p
 ``raw_submit_per_s`` (null on SQLite).
 
 An HTTP "submission" is ``POST /api/v1/cases/{id}/submit`` of a prepared draft by its
-applicant (session cookie + CSRF token): lock, validate the form, number the case, change its
+applicant (OAuth2 bearer token, no session write): lock, validate the form, number the case, change its
 status, append the audit event, put a notification in the inbox, commit. The pgbench script
 does the same writes by hand.
 """
@@ -165,17 +165,20 @@ def _lifecycles(world: dict[str, Any], seconds: float, limit: int, workers: int)
     return done / elapsed, done
 
 
-def _session_for(user: Any) -> str:
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+def _token_for(user: Any) -> str:
+    """An OAuth2 access token for ``user`` (as Tongban's OpenID provider issues them); the API's
+    bearer authentication looks it up by its checksum."""
+    import datetime as dt
+    import secrets
 
-    store = SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store["tongban_login_at"] = int(time.time())
-    store.create()
-    return str(store.session_key)
+    from django.utils import timezone
+    from oauth2_provider.models import get_access_token_model
+
+    raw = secrets.token_urlsafe(32)
+    get_access_token_model().objects.create(
+        user=user, token=raw, expires=timezone.now() + dt.timedelta(hours=2), scope="openid"
+    )
+    return raw
 
 
 def _free_port() -> int:
@@ -185,17 +188,19 @@ def _free_port() -> int:
 
 
 def _http_submissions(world: dict[str, Any], seconds: float, total: int, concurrency: int) -> tuple[float, float, int]:
-    from django.db import connection
+    from django.db import connection, transaction
 
     from tongban.cases import services
 
     item, applicants = world["item"], world["applicants"]
     drafts: list[tuple[int, str]] = []
-    sessions = {a.pk: _session_for(a) for a in applicants}
-    for i in range(total):
-        applicant = applicants[i % len(applicants)]
-        case = services.case_draft_create(actor=applicant, item=item, form_data={"applicant_name": "李四"})
-        drafts.append((case.pk, sessions[applicant.pk]))
+    tokens = {a.pk: _token_for(a) for a in applicants}
+    # The drafts are made through the service (audited), in one transaction to save the commits.
+    with transaction.atomic():
+        for i in range(total):
+            applicant = applicants[i % len(applicants)]
+            case = services.case_draft_create(actor=applicant, item=item, form_data={"applicant_name": "李四"})
+            drafts.append((case.pk, tokens[applicant.pk]))
     connection.close()
 
     port = _free_port()
@@ -207,11 +212,11 @@ def _http_submissions(world: dict[str, Any], seconds: float, total: int, concurr
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "3",
+            "4",
             "--worker-class",
             "gthread",
             "--threads",
-            "2",
+            "4",
             "--log-level",
             "error",
         ],
@@ -234,7 +239,6 @@ def _http_submissions(world: dict[str, Any], seconds: float, total: int, concurr
             server.terminate()
             _out, err = server.communicate(timeout=10)
             raise RuntimeError(f"gunicorn did not start: {err.decode(errors='replace')[-2000:]}")
-        csrf = "b" * 32
         latencies: list[float] = []
         errors: list[int] = []
         lock = threading.Lock()
@@ -247,10 +251,9 @@ def _http_submissions(world: dict[str, Any], seconds: float, total: int, concurr
                 with lock:
                     if not queue:
                         return
-                    case_id, session = queue.pop()
+                    case_id, token = queue.pop()
                 headers = {
-                    "Cookie": f"sessionid={session}; csrftoken={csrf}",
-                    "X-CSRFToken": csrf,
+                    "Authorization": f"Bearer {token}",
                     "Content-Type": "application/json",
                     "Accept-Language": "zh-hans",
                 }
@@ -363,20 +366,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--workers", type=int, help="processes running lifecycles (default 8 on PostgreSQL, 1 on SQLite)"
+    )
+    parser.add_argument("--concurrency", type=int, default=16, help="concurrent HTTP clients")
     args = parser.parse_args()
     quick = args.quick
     workdir = Path(tempfile.mkdtemp(prefix="tongban-bench-cases-"))
     try:
         url = _prepare_environment(args.database, workdir)
-        world = _setup_world(50)
+        world = _setup_world(64)
         print(f"database: {args.database}")
-        workers = 1 if args.database == "sqlite" else 2
+        workers = args.workers or (1 if args.database == "sqlite" else 8)
         rate, n = _lifecycles(world, seconds=8 if quick else 30, limit=4000 if quick else 20000, workers=workers)
         print(
             f"  service layer: {n} full lifecycles (8 transitions each, audited) in {workers} process(es), {rate:.1f}/s"
         )
         http_rate, p99, m = _http_submissions(
-            world, seconds=8 if quick else 30, total=1500 if quick else 8000, concurrency=8
+            world, seconds=8 if quick else 30, total=1500 if quick else 6000, concurrency=args.concurrency
         )
         print(f"  http: {m} submissions, {http_rate:.1f}/s, p99 {p99:.1f} ms")
         raw = _raw_submit(url, 5 if quick else 20, workdir) if args.database == "postgres" else None

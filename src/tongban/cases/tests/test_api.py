@@ -142,3 +142,38 @@ def test_nul_characters_and_huge_ids_are_4xx() -> None:
     assert r.status_code == 422
     assert me.get(f"{BASE}/{2**63}").status_code == 422
     assert me.get(f"{BASE}/{2**63 - 1}").status_code == 404
+
+
+def test_bearer_tokens_work_for_writes_and_sessions_still_need_csrf() -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+    from oauth2_provider.models import get_access_token_model
+
+    # given a department system holding an access token for a resident, and a browser session
+    item = make_item()
+    applicant = resident()
+    get_access_token_model().objects.create(
+        user=applicant, token="tok-cases-1", expires=timezone.now() + dt.timedelta(hours=1), scope="openid"
+    )
+    system = Client(enforce_csrf_checks=True)
+    # when the system posts with its bearer token (no cookie, no CSRF token)
+    r = system.post(
+        f"{BASE}/drafts",
+        {"item_code": item.code, "form_data": {"applicant_name": "张三"}},
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer tok-cases-1",
+    )
+    # then the draft is created in the resident's name
+    assert r.status_code == 201, r.content
+    assert Case.objects.get(pk=r.json()["id"]).applicant == applicant
+    # and a browser session posting without the CSRF token is still refused
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(applicant)
+    r = browser.post(f"{BASE}/drafts", {"item_code": item.code}, content_type="application/json")
+    assert r.status_code == 403
+    # and a wrong token is not a login
+    r = system.post(
+        f"{BASE}/drafts", {"item_code": item.code}, content_type="application/json", HTTP_AUTHORIZATION="Bearer nope"
+    )
+    assert r.status_code == 401
