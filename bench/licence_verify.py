@@ -235,6 +235,8 @@ def _start_gunicorn() -> tuple[subprocess.Popen[bytes], int]:
             f"127.0.0.1:{port}",
             "--workers",
             str(CLIENTS),
+            "--timeout",
+            "120",
             "--log-level",
             "error",
         ],
@@ -243,17 +245,17 @@ def _start_gunicorn() -> tuple[subprocess.Popen[bytes], int]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    deadline = time.time() + 90
+    deadline = time.time() + 300  # a loaded machine takes long to import and preload the app
     while time.time() < deadline:
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", "/api/v1/ping")
             if conn.getresponse().status == 200:
                 return server, port
         except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    _out, err = server.communicate(timeout=10)
+            time.sleep(0.5)
+    server.kill()
+    _out, err = server.communicate(timeout=30)
     raise RuntimeError(f"gunicorn did not start: {err.decode(errors='replace')[-2000:]}")
 
 

@@ -12,6 +12,8 @@ urlpatterns = [
     path("mine/<str:number>/", views.my_licence, name="detail"),
     path("mine/<str:number>/pdf", views.my_licence_pdf, name="pdf"),
     path("mine/<str:number>/vc-jwt", views.my_licence_vc, name="vc"),
+    path("staff/", views.staff_licences, name="staff"),
+    path("staff/<str:number>/", views.staff_licence, name="staff_detail"),
     path("credentials/<str:number>", views.credential, name="credential"),
     path("issuers/<str:region_code>/<str:department_code>", views.issuer, name="issuer"),
     path(

@@ -3,6 +3,7 @@ and the machine-readable resources (JWKS, issuers, status lists)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from tongban.accounts.models import User
 from tongban.core.context import current
 from tongban.core.errors import ApplicationError, ValidationFailed
-from tongban.licences import credentials, keys, selectors, services
+from tongban.licences import credentials, importing, keys, selectors, services
 from tongban.licences.constants import PRESENTATION_SECONDS_DEFAULT, StatusPurpose
 from tongban.licences.pdf import signed_pdf
 from tongban.licences.presenting import presentation_url, qr_svg
@@ -199,3 +200,82 @@ def my_licence_vc(request: HttpRequest, number: str) -> HttpResponse:
     response = HttpResponse(licence.vc_jwt, content_type="application/vc+jwt")
     response["Content-Disposition"] = f'attachment; filename="{licence.number}.jwt"'
     return response
+
+
+# ---------------------------------------------------------------- licence administrators
+
+
+def _admin_departments(user: User) -> set[int]:
+    from tongban.accounts.constants import StaffRoleKind
+    from tongban.accounts.selectors import user_department_ids
+
+    return user_department_ids(user=user, role=StaffRoleKind.LICENCE_ADMIN)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_licences(request: HttpRequest) -> HttpResponse:
+    """A licence administrator's list: search their departments' licences, import a CSV or Excel file."""
+    user = _user(request)
+    departments = _admin_departments(user)
+    if not departments and not user.is_superuser:
+        return render(request, "licences/staff_forbidden.html", status=403)
+    context: dict[str, Any] = {"q": request.GET.get("q", "").strip()[:64]}
+    if request.method == "POST" and request.FILES.get("file"):
+        upload = request.FILES["file"]
+        try:
+            imported = importing.licence_import(
+                file_name=upload.name or "upload", content=upload.read(importing.MAX_BYTES + 1), actor=user
+            )
+            context["imported"] = [lic.number for lic in imported]
+        except ApplicationError as exc:
+            context["import_error"] = exc.message
+            context["import_details"] = exc.details if isinstance(exc.details, list) else []
+    qs = selectors.licence_list()
+    if not user.is_superuser:
+        qs = qs.filter(department_id__in=departments)
+    if context["q"]:
+        q = context["q"].upper()
+        qs = qs.filter(number=q) | qs.filter(holder_id=q)
+    context["licences"] = list(qs[:50])
+    return render(request, "licences/staff_list.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_licence(request: HttpRequest, number: str) -> HttpResponse:
+    user = _user(request)
+    try:
+        licence = selectors.licence_get_for_staff(number=number, user=user)
+    except ApplicationError:
+        raise Http404 from None
+    context: dict[str, Any] = {}
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        reason = request.POST.get("reason", "")[:500]
+        actions: dict[str, Callable[..., Any]] = {
+            "suspend": services.licence_suspend,
+            "reinstate": services.licence_reinstate,
+            "revoke": services.licence_revoke,
+            "reissue": services.licence_reissue,
+        }
+        try:
+            if action not in actions:
+                raise ValidationFailed(code="invalid_action")
+            result = actions[action](licence=licence, actor=user, reason=reason)
+        except ApplicationError as exc:
+            context["error"] = exc.message
+        else:
+            return HttpResponseRedirect(reverse("licences:staff_detail", args=[result.number]))
+    else:
+        services.record_staff_read(licence=licence, actor=user, purpose="staff page")
+    licence = selectors.licence_get(number=licence.number)
+    context.update(
+        licence=licence,
+        status=licence.effective_status(),
+        history=list(licence.status_changes.select_related("actor")),
+        replaced_by=selectors.licence_list().filter(replaces=licence).first(),
+    )
+    return render(request, "licences/staff_detail.html", context)

@@ -12,6 +12,20 @@ from tongban.licences import services
 from tongban.licences.tests.factories import LicenceTypeFactory, make_licence
 
 
+@pytest.fixture(autouse=True)
+def _regions(transactional_db: Any) -> None:
+    """Transactional tests flush every table, the regions of the data migration included: reload them."""
+    from tongban.regions.data import REGIONS
+    from tongban.regions.models import Region
+
+    if Region.objects.filter(code="120000").exists():
+        return
+    for code, name, name_en, level, parent in REGIONS:
+        Region.objects.update_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "level": level, "parent_id": parent}
+        )
+
+
 def _login(page: Any, user: Any, live_server: Any) -> None:
     client = Client()
     client.force_login(user)
