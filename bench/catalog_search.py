@@ -204,6 +204,7 @@ class Result:
     errors: int = 0
     seconds: float = 0.0
     server_cpu_seconds: float = 0.0
+    worker_cpu_seconds: float = 0.0
 
     @property
     def cpu_ms_per_request(self) -> float:
@@ -418,7 +419,8 @@ def report(name: str, r: Result) -> None:
     print(
         f"  {name:<18} {r.count:>6} requests in {r.seconds:5.1f} s = {r.rate:7.1f}/s   "
         f"p50 {r.percentile(50):6.2f} ms   p99 {r.percentile(99):6.2f} ms   "
-        f"server CPU {r.cpu_ms_per_request:5.2f} ms/request   errors {r.errors}"
+        f"server CPU {r.cpu_ms_per_request:5.2f} ms/request "
+        f"({r.worker_cpu_seconds * 1000 / max(r.count, 1):.2f} in gunicorn)   errors {r.errors}"
     )
 
 
@@ -484,9 +486,11 @@ def main() -> int:
 
         def phase(name: str, p: list[str], clients: int, secs: float, cap: int) -> Result:
             pids = server_side_pids(server, args.database, url)
-            cpu_before = cpu_of(pids)
+            workers = child_pids(server.pid)
+            cpu_before, workers_before = cpu_of(pids), cpu_of(workers)
             r = drive(port, p, clients=clients, seconds=secs, max_requests=cap)
             r.server_cpu_seconds = cpu_of(pids) - cpu_before
+            r.worker_cpu_seconds = cpu_of(workers) - workers_before
             report(name, r)
             return r
 
