@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -222,8 +223,8 @@ def staff_licences(request: HttpRequest) -> HttpResponse:
     if not departments and not user.is_superuser:
         return render(request, "licences/staff_forbidden.html", status=403)
     context: dict[str, Any] = {"q": request.GET.get("q", "").strip()[:64]}
-    if request.method == "POST" and request.FILES.get("file"):
-        upload = request.FILES["file"]
+    upload = request.FILES.get("file") if request.method == "POST" else None
+    if isinstance(upload, UploadedFile):
         try:
             imported = importing.licence_import(
                 file_name=upload.name or "upload", content=upload.read(importing.MAX_BYTES + 1), actor=user
