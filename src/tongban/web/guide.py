@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongban.catalog.constants import Channel, SpecialStepKind
 from tongban.catalog.models import Material, ServiceItem
@@ -24,17 +24,17 @@ class Section:
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("basic", _("Basic information")),
-    Section("place", _("Place and hours")),
-    Section("conditions", _("Conditions")),
-    Section("materials", _("Materials")),
-    Section("special-steps", _("Special steps")),
-    Section("process", _("Process")),
-    Section("fees", _("Fees")),
-    Section("legal-basis", _("Legal basis")),
-    Section("faq", _("Frequently asked questions")),
-    Section("commitments", _("Service commitments")),
-    Section("contact", _("Consultation and complaints")),
+    Section("basic", pgettext_lazy("guide section", "Basic information")),
+    Section("place", pgettext_lazy("guide section", "Place and hours")),
+    Section("conditions", pgettext_lazy("guide section", "Conditions")),
+    Section("materials", pgettext_lazy("guide section", "Materials")),
+    Section("special-steps", pgettext_lazy("guide section", "Special steps")),
+    Section("process", pgettext_lazy("guide section", "Process")),
+    Section("fees", pgettext_lazy("guide section", "Fees")),
+    Section("legal-basis", pgettext_lazy("guide section", "Legal basis")),
+    Section("faq", pgettext_lazy("guide section", "Frequently asked questions")),
+    Section("commitments", pgettext_lazy("guide section", "Service commitments")),
+    Section("contact", pgettext_lazy("guide section", "Consultation and complaints")),
 )
 
 

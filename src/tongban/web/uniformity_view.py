@@ -13,18 +13,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongban.catalog.constants import UNIFORMITY_ELEMENTS
 from tongban.catalog.uniformity import LIST_SEPARATOR, Uniformity, UniformityReport, normalise
 
 ELEMENT_LABELS: dict[str, str | Promise] = {
-    "name": _("Item name"),
-    "legal_basis": _("Legal basis"),
-    "content": _("Content"),
-    "conditions": _("Conditions"),
-    "materials": _("Materials"),
-    "result_form": _("Result form"),
+    "name": pgettext_lazy("uniformity element", "Item name"),
+    "legal_basis": pgettext_lazy("uniformity element", "Legal basis"),
+    "content": pgettext_lazy("uniformity element", "Content"),
+    "conditions": pgettext_lazy("uniformity element", "Conditions"),
+    "materials": pgettext_lazy("uniformity element", "Materials"),
+    "result_form": pgettext_lazy("uniformity element", "Result form"),
 }
 LIST_ELEMENTS = frozenset({"legal_basis", "conditions", "materials"})
 

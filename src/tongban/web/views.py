@@ -77,7 +77,13 @@ def search(request: HttpRequest) -> HttpResponse:
     }
     status = 200
     if not form.is_valid():
-        context["errors"] = [str(e) for errors in form.errors.values() for e in errors]
+        context["errors"] = [
+            _("%(field)s: %(error)s") % {"field": form.fields[name].label, "error": e}
+            if name in form.fields
+            else str(e)
+            for name, errors in form.errors.items()
+            for e in errors
+        ]
         return render(request, "web/search.html", context, status=400)
     data = form.cleaned_data
     page = data["page"] or 1

@@ -139,7 +139,7 @@ def test_search_with_no_match_says_so(client: Client, catalog: PortalCatalog) ->
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"kind": "bogus"}, "“bogus”不是该筛选条件的可选值"),
+        ({"kind": "bogus"}, "事项类型：“bogus”不是该筛选条件的可选值"),
         ({"region": "999999"}, "不是该筛选条件的可选值"),
         ({"region": "110000", "department": "TJ-GJJ"}, "不是该筛选条件的可选值"),
         ({"service_object": "alien"}, "不是该筛选条件的可选值"),
