@@ -19,6 +19,14 @@ from tongban.cases.tests.factories import PDF_BYTES, make_item, resident, staff
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
+@pytest.fixture(autouse=True)
+def _regions() -> None:
+    """An earlier transactional test's flush may have removed the shipped regions; load them again."""
+    from tongban.web.tests.factories import ensure_regions
+
+    ensure_regions()
+
+
 def log_in(page: Any, live_server: Any, user: User, *, elderly: bool = False) -> None:
     """Inject a real Django session cookie for ``user`` into the browser (instead of typing the OTP login)."""
     import tongban.accounts.sessions  # noqa: F401  (registers the login-time stamp before force_login)

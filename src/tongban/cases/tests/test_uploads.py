@@ -153,19 +153,40 @@ def test_a_failure_halfway_through_the_stream_leaves_nothing(files_dir: Path) ->
     assert stored_files(files_dir) == []
 
 
+# One test commits for real (the others run inside the test's transaction, where a block that
+# fails is rolled back to its savepoint, which drops its commit hooks just like a real rollback).
 @pytest.mark.django_db(transaction=True)
-def test_a_rolled_back_transaction_removes_the_stored_file(files_dir: Path) -> None:
+def test_real_transactions_keep_committed_files_and_remove_rolled_back_ones(files_dir: Path) -> None:
     # given a file stored inside a transaction that then fails
+    with pytest.raises(RuntimeError, match="later step failed"), transaction.atomic():
+        dropped = uploads.store_upload(case_id=3, source=io.BytesIO(PDF), original_name="a.pdf")
+        assert dropped.absolute_path.exists()
+        raise RuntimeError("later step failed")
+    # then the file is gone
+    assert not dropped.absolute_path.exists()
+    assert stored_files(files_dir) == []
+    # when a file is stored in a transaction that commits, it stays
+    with transaction.atomic():
+        kept = uploads.store_upload(case_id=4, source=io.BytesIO(PDF), original_name="a.pdf")
+    assert kept.absolute_path.read_bytes() == PDF
+    # and deleting it takes effect only once the deleting transaction commits
+    with transaction.atomic():
+        uploads.delete_stored(kept.path)
+        assert kept.absolute_path.exists()
+    assert not kept.absolute_path.exists()
+
+
+@pytest.mark.django_db
+def test_a_failed_block_removes_the_files_it_stored(files_dir: Path) -> None:
     with pytest.raises(RuntimeError, match="later step failed"), transaction.atomic():
         stored = uploads.store_upload(case_id=3, source=io.BytesIO(PDF), original_name="a.pdf")
         assert stored.absolute_path.exists()
         raise RuntimeError("later step failed")
-    # then the file is gone
     assert not stored.absolute_path.exists()
     assert stored_files(files_dir) == []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_rolled_back_savepoint_removes_only_its_file(files_dir: Path) -> None:
     with transaction.atomic():
         kept = uploads.store_upload(case_id=3, source=io.BytesIO(PDF), original_name="kept.pdf")
@@ -174,31 +195,13 @@ def test_a_rolled_back_savepoint_removes_only_its_file(files_dir: Path) -> None:
             raise RuntimeError("inner step failed")
         assert not dropped.absolute_path.exists()
         assert kept.absolute_path.exists()
-    # after the commit the kept file is still there
     assert stored_files(files_dir) == [kept.absolute_path]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_committed_file_stays(files_dir: Path) -> None:
-    with transaction.atomic():
-        stored = uploads.store_upload(case_id=4, source=io.BytesIO(PDF), original_name="a.pdf")
-    assert stored.absolute_path.read_bytes() == PDF
-
-
-@pytest.mark.django_db(transaction=True)
 def test_storing_outside_a_transaction_is_a_programming_error() -> None:
+    # no database access is allowed here, so there is no transaction either
     with pytest.raises(RuntimeError, match="inside a transaction"):
         uploads.store_upload(case_id=4, source=io.BytesIO(PDF), original_name="a.pdf")
-
-
-@pytest.mark.django_db(transaction=True)
-def test_delete_stored_removes_the_file_after_commit(files_dir: Path) -> None:
-    with transaction.atomic():
-        stored = uploads.store_upload(case_id=5, source=io.BytesIO(PDF), original_name="a.pdf")
-    with transaction.atomic():
-        uploads.delete_stored(stored.path)
-        assert stored.absolute_path.exists()
-    assert not stored.absolute_path.exists()
 
 
 def test_paths_outside_the_files_folder_are_refused() -> None:
@@ -208,11 +211,10 @@ def test_paths_outside_the_files_folder_are_refused() -> None:
         uploads.open_stored("cases/1/missing.pdf")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_sweep_removes_only_old_unreferenced_files(files_dir: Path) -> None:
-    with transaction.atomic():
-        referenced = uploads.store_upload(case_id=6, source=io.BytesIO(PDF), original_name="a.pdf")
-        orphan = uploads.store_upload(case_id=6, source=io.BytesIO(PNG), original_name="b.png")
+    referenced = uploads.store_upload(case_id=6, source=io.BytesIO(PDF), original_name="a.pdf")
+    orphan = uploads.store_upload(case_id=6, source=io.BytesIO(PNG), original_name="b.png")
     # nothing is old enough yet
     assert uploads.sweep_orphans(referenced=[referenced.path]) == []
     # an hour later the orphan goes and the referenced file stays
