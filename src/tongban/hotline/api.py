@@ -124,9 +124,8 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[dict[str, A
         caller_name=payload.caller_name,
         caller_phone=payload.caller_phone,
         caller_email=payload.caller_email,
+        department=_department(payload.department) if payload.department else None,
     )
-    if payload.department:
-        ticket = services.ticket_dispatch(ticket=ticket, actor=actor, department=_department(payload.department))
     body = _out(ticket, actor)
     body["check_code"] = ticket.check_code
     return Status(201, body)

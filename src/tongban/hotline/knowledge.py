@@ -6,8 +6,12 @@ every character of the question (1) so that a half-typed word (公积) still fin
 The term logic is ``tongban.catalog.search.text_terms``; the query is parsed by
 ``tongban.catalog.search.parse_query`` (latin input as pinyin prefixes while typing).
 
-Query side: one grouped query over the term index, ranked by summed weight, then the entries
-outside their validity dates are dropped.
+Query side: terms found in more than ``COMMON`` entries (办理, 服务, boilerplate of answers) are
+left out of the ranking when the query has rarer terms — they would make the grouped query scan
+most of the index and say little (a bounded count per term, at most ``COMMON`` + 1 index rows).
+Then one grouped query over the term index, ranked by summed weight; entries outside their
+validity dates are dropped. Single characters of Chinese words are looked up only for short
+queries (a half-typed word such as 公积).
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ W_ANSWER = 1.0
 W_CHAR = 1.0
 F_PREFIX = 0.6
 MAX_QUERY = 100
+COMMON = 1000
+SHORT_QUERY = 3
 
 
 def entry_terms(entry: KnowledgeEntry) -> dict[str, float]:
@@ -104,21 +110,35 @@ def _next(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
+def _common(cond: Q) -> bool:
+    """Whether more than ``COMMON`` index rows match (reads at most ``COMMON`` + 1 of them)."""
+    return KnowledgeTerm.objects.filter(cond).values("entry_id")[: COMMON + 1].count() > COMMON
+
+
 def search(q: str, *, limit: int = 8, today: dt.date | None = None) -> list[KnowledgeHit]:
     """Published, currently valid entries for a query in Chinese, pinyin or initials, best first."""
     q = (q or "").strip()[:MAX_QUERY]
     words = parse_query(q)
     if not words:
         return []
+    short = len("".join(_CJK.findall(q))) <= SHORT_QUERY
     exact: set[str] = set()
-    cond = Q()
+    prefixes: set[str] = set()
     for word in words:
         exact.update(word.all_terms)
-        if _CJK.search(word.text):
+        if short and _CJK.search(word.text):
             exact.update(ch for ch in word.text if _CJK.match(ch))
         if word.prefix:
-            cond |= Q(term__gte=word.prefix, term__lt=_next(word.prefix))
-    cond |= Q(term__in=sorted(exact))
+            prefixes.add(word.prefix)
+    rare_exact = [t for t in sorted(exact) if not _common(Q(term=t))]
+    rare_prefixes = [p for p in sorted(prefixes) if not _common(Q(term__gte=p, term__lt=_next(p)))]
+    if rare_exact or rare_prefixes:
+        exact, prefixes = set(rare_exact), set(rare_prefixes)
+    cond = Q(term__in=sorted(exact)) if exact else Q(pk__in=[])
+    for prefix in prefixes:
+        cond |= Q(term__gte=prefix, term__lt=_next(prefix))
+    if not (rare_exact or rare_prefixes):
+        cond &= Q(weight__gte=W_VARIANT)  # only common terms: rank on questions and their variants
     ranked = list(
         KnowledgeTerm.objects.filter(cond)
         .values("entry_id")

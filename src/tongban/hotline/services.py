@@ -212,8 +212,9 @@ def _start_clock(ticket: Ticket, now: dt.datetime) -> list[str]:
 
 
 def _check_department(ticket: Ticket, department: Department) -> None:
-    region = department.region
-    if region.pk != ticket.line_region_id and region.parent_id != ticket.line_region_id:
+    if department.region_id == ticket.line_region_id:
+        return
+    if department.region.parent_id != ticket.line_region_id:
         raise ValidationFailed(
             _("The department does not belong to this hotline's region."), code="department_not_in_region"
         )
@@ -256,16 +257,22 @@ def ticket_create(
     caller_phone: str = "",
     caller_email: str = "",
     external_id: str = "",
+    department: Department | None = None,
     now: dt.datetime | None = None,
 ) -> Ticket:
-    """Take a request (受理) from any channel.
+    """Take a request (受理) from any channel; with ``department``, dispatch it (派单) in the same transaction.
 
     Phone calls, social media and letters are entered by agents; residents file on the web or the
     app themselves (``actor`` is the resident); Open311 clients file with an API key (``actor``
     is None, channel ``open311``). An anonymous caller leaves no name or contact.
     """
     now = _now(now)
-    line_region = _validate_region(settings.TONGBAN_REGION)
+    line_code = settings.TONGBAN_REGION
+    wanted = region.code if isinstance(region, Region) else (region or line_code)
+    found = {r.code: r for r in Region.objects.filter(code__in={line_code, str(wanted)[:6]})}
+    if line_code not in found:
+        raise ValidationFailed(_("The region is unknown."), code="unknown_region")
+    line_region = found[line_code]
     if channel not in Channel.values or channel == Channel.TRANSFER:
         raise ValidationFailed(_("The channel is unknown."), code="invalid_channel")
     roles = line_roles(actor=actor, region_id=line_region.code)
@@ -298,10 +305,12 @@ def ticket_create(
     for value, low, high in ((lat, -90.0, 90.0), (long, -180.0, 180.0)):
         if value is not None and not (low <= value <= high):
             raise ValidationFailed(_("The coordinates are not valid."), code="invalid_coordinates")
-    region_obj = _validate_region(region)
-    if region_obj.code != line_region.code and region_obj.parent_id != line_region.code:
-        # another region's matter is taken here and transferred (京津冀 转送)
-        pass
+    if isinstance(region, Region):
+        region_obj = region
+    elif str(wanted) in found:
+        region_obj = found[str(wanted)]
+    else:
+        raise ValidationFailed(_("The region is unknown."), code="unknown_region")
     if anonymous:
         caller_name = caller_phone = caller_email = ""
     else:
@@ -353,6 +362,10 @@ def ticket_create(
     if urgency == Urgency.EMERGENCY:
         ticket.escalated = True
         ticket.save(update_fields=["escalated"])
+    if department is not None:
+        if role != StaffRoleKind.HOTLINE_AGENT:
+            raise NotYourTicket(_("Only hotline agents of this line may do this."))
+        _dispatch(ticket, actor=actor, role=role, department=department, note="", now=now)
     return ticket
 
 
@@ -364,9 +377,14 @@ def ticket_dispatch(
     *, ticket: Ticket, actor: User, department: Department, note: str = "", now: dt.datetime | None = None
 ) -> Ticket:
     """派单: send the ticket to the department that must handle it; the SLA clock starts."""
-    now = _now(now)
     ticket = _lock(ticket)
     role = _require_line(actor, ticket)
+    return _dispatch(ticket, actor=actor, role=role, department=department, note=note, now=_now(now))
+
+
+def _dispatch(
+    ticket: Ticket, *, actor: User | None, role: str, department: Department, note: str, now: dt.datetime
+) -> Ticket:
     _check(ticket, TicketAction.DISPATCH)
     _check_department(ticket, department)
     ticket.department = department

@@ -18,4 +18,5 @@ urlpatterns = [
     path("kb/<int:pk>/publish/", views.kb_publish, name="kb_publish"),
     path("figures/", views.figures, name="figures"),
     path("track/", views.track, name="track"),
+    path("track/evaluate/", views.track_evaluate, name="track_evaluate"),
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -354,5 +356,23 @@ def track(request: HttpRequest) -> HttpResponse:
             "error": error,
             "timeline": selectors.timeline_rows(ticket=ticket, with_reasons=False) if ticket else [],
             "status_label": TicketStatus(ticket.status).label if ticket else "",
+            "check_code": code if ticket else "",
+            "can_evaluate": ticket is not None and ticket.status == TicketStatus.REVISITED,
+            "satisfactions": Satisfaction.choices,
         },
     )
+
+
+@require_POST
+def track_evaluate(request: HttpRequest) -> HttpResponse:
+    """The caller rates the handling (评价) with the ticket number and check code."""
+    number = request.POST.get("number", "").strip()
+    code = request.POST.get("check_code", "").strip()
+    try:
+        ticket = selectors.ticket_track(number=number, check_code=code)
+        services.ticket_evaluate(ticket=ticket, satisfaction=request.POST.get("satisfaction", ""), check_code=code)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Thank you for your evaluation."))
+    return redirect(f"{reverse('hotline:track')}?{urlencode({'number': number, 'check_code': code})}")

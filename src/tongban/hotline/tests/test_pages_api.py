@@ -199,3 +199,22 @@ def test_echarts_is_served_as_a_static_file() -> None:
 
     assert finders.find("vendor/echarts/echarts.min.js")
     _ = json
+
+
+def test_caller_evaluates_on_the_follow_up_page() -> None:
+    from tongban.hotline import services
+
+    ln = f.line()
+    t = f.closed(ln)
+    services.ticket_revisit(ticket=t, actor=ln.agent, resolved=True)
+    caller = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    page = caller.get(f"/hotline/track/?number={t.number}&check_code={t.check_code}").content.decode()
+    assert "您对办理结果是否满意" in page
+    caller.post("/hotline/track/evaluate/", {"number": t.number, "check_code": "x", "satisfaction": "satisfied"})
+    t.refresh_from_db()
+    assert t.satisfaction == ""
+    caller.post(
+        "/hotline/track/evaluate/", {"number": t.number, "check_code": t.check_code, "satisfaction": "satisfied"}
+    )
+    t.refresh_from_db()
+    assert t.status == TicketStatus.EVALUATED and t.satisfaction == "satisfied"

@@ -135,6 +135,8 @@ def test_roles_are_checked() -> None:
     # and a resident cannot file a phone ticket, only web ones of their own
     with pytest.raises(PermissionDenied):
         services.ticket_create(actor=stranger, channel="phone", category="help", content="求助")
+    with pytest.raises(PermissionDenied):
+        services.ticket_create(actor=stranger, channel="web", category="help", content="停水", department=ln.amr)
     web = services.ticket_create(actor=stranger, channel="web", category="help", content="小区停水三天了")
     assert web.caller_user == stranger and web.caller_name == stranger.display_name
 
