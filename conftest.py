@@ -22,6 +22,28 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _shipped_reference_data(request: pytest.FixtureRequest) -> None:
+    """Give transactional tests the regions the data migration loads.
+
+    A transactional test (``transaction=True``, ``live_server``) ends with a flush of every table,
+    which removes the migration-loaded regions for the next one; ``serialized_rollback`` does not
+    restore them reliably when the test body and the server use different connections.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or (marker is not None and bool(marker.kwargs.get("transaction")))
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from tongban.regions.data import load_shipped_regions
+
+    load_shipped_regions()
+
+
 @pytest.fixture
 def api_client() -> Client:
     return Client(HTTP_ACCEPT_LANGUAGE="zh-hans")

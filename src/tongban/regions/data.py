@@ -68,3 +68,17 @@ REGIONS: list[tuple[str, str, str, str, str | None]] = [
     ("510600", "德阳市", "Deyang", "prefecture", "510000"),
     ("510700", "绵阳市", "Mianyang", "prefecture", "510000"),
 ]
+
+
+def load_shipped_regions() -> int:
+    """Create or update the shipped regions; returns how many there are. Idempotent."""
+    from tongban.regions.models import Region
+
+    existing = set(Region.objects.values_list("code", flat=True))
+    if existing.issuperset(code for code, *_ in REGIONS):
+        return len(REGIONS)
+    for code, name, name_en, level, parent in REGIONS:
+        Region.objects.update_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "level": level, "parent_id": parent}
+        )
+    return len(REGIONS)
