@@ -357,21 +357,25 @@ def _case_field_values(case: Any) -> dict[str, Any]:
     return {}
 
 
-def _case_holder(case: Any) -> tuple[str, str]:
-    """(holder id, holder name) of a case's applicant: the enterprise it was filed for, or the person."""
-    enterprise = getattr(case, "enterprise", None)
-    if enterprise is not None:
-        return str(enterprise.uscc), str(enterprise.name)
+def _case_holder(case: Any, holder_kind: str) -> tuple[str, str] | None:
+    """(holder id, holder name) for a licence of ``holder_kind``: the enterprise the case is filed for,
+    or the applicant in person; ``None`` when the case has no such holder."""
+    if holder_kind == HolderKind.ENTERPRISE:
+        enterprise = getattr(case, "enterprise", None)
+        return (str(enterprise.uscc), str(enterprise.name)) if enterprise is not None else None
     applicant = case.applicant
-    return str(applicant.id_number or ""), str(applicant.display_name)
+    if not applicant.id_number:
+        return None
+    return str(applicant.id_number), str(applicant.display_name)
 
 
 @transaction.atomic
 def licence_issue_for_case(*, case: Any, actor: User | None) -> Licence | None:
     """Issue the licence a case's decision produces (hook called by the case workflow).
 
-    Does nothing (returns None) unless the case's item has ``result_form = licence`` and a licence type
-    known here. Idempotent: a case issues at most one licence. Fields of the licence type are filled
+    Does nothing (returns None) unless the case's item has ``result_form = licence``, a licence type
+    known here, and the case has a holder of the type's kind (the enterprise it is filed for, or the
+    applicant in person). Idempotent: a case issues at most one licence. Fields of the licence type are filled
     from the case's form data by name; missing required fields fail the decision with a clear error.
     """
     item = case.item
@@ -384,7 +388,10 @@ def licence_issue_for_case(*, case: Any, actor: User | None) -> Licence | None:
     licence_type = LicenceType.objects.filter(code=item.licence_type_code).select_related("department").first()
     if licence_type is None:
         return None
-    holder_id, holder_name = _case_holder(case)
+    holder = _case_holder(case, licence_type.holder_kind)
+    if holder is None:  # e.g. an enterprise licence applied for by a person without an enterprise
+        return None
+    holder_id, holder_name = holder
     data = _case_field_values(case)
     declared = {f["name"] for f in licence_type.fields}
     values: dict[str, Any] = {}

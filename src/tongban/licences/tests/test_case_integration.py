@@ -100,3 +100,17 @@ def test_a_material_is_satisfied_by_the_applicants_valid_licence_only() -> None:
     services.licence_revoke(licence=mine, actor=None, reason="吊销")
     status = licence_reference_status(licence_number=mine.number, holder_ids=[applicant.id_number])
     assert status is not None and not status["valid"] and status["status"] == "revoked"
+
+
+def test_an_enterprise_licence_is_not_issued_to_a_person_and_the_case_goes_on() -> None:
+    ltype = LicenceTypeFactory.create(holder_kind="enterprise", fields=[])
+    item = make_item(result_form=ResultForm.LICENCE, licence_type_code=ltype.code, department=ltype.department)
+    applicant = resident()
+    reviewer = staff(item.department, StaffRoleKind.REVIEWER)
+    case = case_services.case_draft_create(actor=applicant, item=item, form_data={"applicant_name": "张三"})
+    upload_all(case, applicant)
+    case = case_services.case_submit(case=case, actor=applicant)
+    for step in (case_services.case_accept, case_services.case_start_review, case_services.case_approve):
+        case = step(case=case, actor=reviewer)
+    case = case_services.case_issue_result(case=case, actor=reviewer, result_number="津许〔2026〕7号")
+    assert case.result_number == "津许〔2026〕7号" and Licence.objects.count() == 0
