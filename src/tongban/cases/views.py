@@ -45,7 +45,7 @@ from tongban.cases.constants import (
 )
 from tongban.cases.models import Case, CaseMaterial, VerificationTask
 from tongban.cases.uploads import UploadEmpty, UploadTooLarge, UploadTypeNotAllowed, max_upload_bytes, open_stored
-from tongban.catalog.constants import ItemStatus
+from tongban.catalog.constants import ItemStatus, OnlineDepth
 from tongban.catalog.models import ServiceItem
 from tongban.core.errors import ApplicationError
 from tongban.regions.models import Department
@@ -206,13 +206,13 @@ def _guide_url(item: ServiceItem) -> str:
         return ""
 
 
-def _published_item(code: str) -> ServiceItem:
+def _published_item(code: str, *, online: bool = True) -> ServiceItem:
     item = (
         ServiceItem.objects.select_related("department", "region")
         .filter(code=code, status=ItemStatus.PUBLISHED)
         .first()
     )
-    if item is None:
+    if item is None or (online and item.online_depth < OnlineDepth.APPLICATION):
         raise Http404(gettext("This item is not open for applications."))
     return item
 
@@ -1259,7 +1259,7 @@ def window_apply(request: HttpRequest, item_code: str) -> HttpResponse:
     """Receive an in-person application: identity, form, scanned materials; accepted at once when complete."""
     user = _user(request)
     regions = _clerk_regions(user)
-    item = _published_item(item_code)
+    item = _published_item(item_code, online=False)
     if item.region_id not in regions:
         raise Http404(gettext("This item is not open for applications."))
     applicant_form = case_forms.WindowApplicantForm(request.POST or None)

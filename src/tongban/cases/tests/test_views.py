@@ -638,3 +638,21 @@ def test_answers_from_the_guide_page_select_the_materials_on_the_apply_page() ->
     # an answer that is not an option is ignored
     page = text(c.get(reverse("cases:apply", args=[item.code]), {"applicant": "boss"}))
     assert "视您对上面问题的回答而定" in page
+
+
+def test_items_without_online_application_are_not_offered_online_but_at_the_window() -> None:
+    from tongban.catalog.constants import OnlineDepth
+
+    item = make_item(online_depth=OnlineDepth.FORMS)
+    assert client_for(resident()).get(reverse("cases:apply", args=[item.code])).status_code == 404
+    clerk = staff(DepartmentFactory.create(), StaffRoleKind.WINDOW_CLERK)
+    assert client_for(clerk).get(reverse("cases:window_apply", args=[item.code])).status_code == 200
+
+
+def test_the_guide_page_offers_the_apply_button_with_the_answers() -> None:
+    item = make_item()
+    response = client_for(resident()).get(reverse("web:item_guide", args=[item.code]), {"applicant": "self"})
+    assert response.status_code == 200
+    page = text(response)
+    assert 'id="apply-online"' in page
+    assert reverse("cases:apply", args=[item.code]) + "?applicant=self" in page
