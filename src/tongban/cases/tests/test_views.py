@@ -656,3 +656,43 @@ def test_the_guide_page_offers_the_apply_button_with_the_answers() -> None:
     page = text(response)
     assert 'id="apply-online"' in page
     assert reverse("cases:apply", args=[item.code]) + "?applicant=self" in page
+
+
+def test_the_department_verifies_a_commitment_and_a_false_one_revokes_the_approval() -> None:
+    # given a case approved at once on a signed commitment
+    item = make_item(commitment_allowed=True, commitment_text="本人承诺所填信息真实有效。")
+    applicant = resident()
+    case = services.case_draft_create(actor=applicant, item=item, form_data={"applicant_name": "张三"})
+    upload_all(case, applicant)
+    case = services.case_sign_commitment(case=case, actor=applicant, agreed=True)
+    reviewer = staff(item.department, StaffRoleKind.REVIEWER)
+    c = client_for(reviewer)
+    # then it waits in the department's verification queue
+    assert num(case) in text(c.get(reverse("cases:workbench"), {"queue": "verify"}))
+    assert f'action="/cases/{case.pk}/verify/"' in text(c.get(reverse("cases:detail", args=[case.pk])))
+    # when "false" is recorded without findings, it is refused
+    response = c.post(reverse("cases:verify", args=[case.pk]), {"verify-outcome": "found_false", "verify-findings": ""})
+    assert response.status_code == 422
+    # and with findings the approval is revoked
+    response = c.post(
+        reverse("cases:verify", args=[case.pk]), {"verify-outcome": "found_false", "verify-findings": "场地与承诺不符"}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.REVOKED
+    assert "场地与承诺不符" in text(client_for(applicant).get(reverse("cases:detail", args=[case.pk])))
+
+
+def test_someone_else_cannot_verify() -> None:
+    item = make_item(commitment_allowed=True, commitment_text="承诺。")
+    applicant = resident()
+    case = services.case_draft_create(actor=applicant, item=item, form_data={"applicant_name": "张三"})
+    upload_all(case, applicant)
+    case = services.case_sign_commitment(case=case, actor=applicant, agreed=True)
+    outsider = staff(DepartmentFactory.create(), StaffRoleKind.REVIEWER)
+    response = client_for(outsider).post(reverse("cases:verify", args=[case.pk]), {"verify-outcome": "confirmed"})
+    assert response.status_code == 404
+    response = client_for(applicant).post(reverse("cases:verify", args=[case.pk]), {"verify-outcome": "confirmed"})
+    assert response.status_code == 404
+    case.refresh_from_db()
+    assert case.status == CaseStatus.APPROVED
