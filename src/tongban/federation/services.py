@@ -51,10 +51,10 @@ def _fetch_node(base_url: str) -> FetchedNode:
     timeout = _setting("TONGBAN_FEDERATION_TIMEOUT", 10)
     try:
         with httpx.Client(timeout=timeout) as client:
+            node = client.get(base_url + NODE_PATH)  # first: a fresh node makes its key on this request
+            node.raise_for_status()
             jwks = client.get(base_url + JWKS_PATH)
             jwks.raise_for_status()
-            node = client.get(base_url + NODE_PATH)
-            node.raise_for_status()
             keys = jwks.json().get("keys")
             announcements = node.json().get("announcements")
     except (httpx.HTTPError, ValueError, AttributeError) as exc:
