@@ -696,3 +696,16 @@ def test_someone_else_cannot_verify() -> None:
     assert response.status_code == 404
     case.refresh_from_db()
     assert case.status == CaseStatus.APPROVED
+
+
+def test_a_supervisor_of_the_region_reads_the_case_without_actions() -> None:
+    case = submitted_case()
+    supervisor = staff(DepartmentFactory.create(), StaffRoleKind.SUPERVISOR)
+    c = client_for(supervisor)
+    response = c.get(reverse("cases:detail", args=[case.pk]))
+    assert response.status_code == 200
+    assert 'id="do-accept"' not in text(response)
+    assert c.post(reverse("cases:act", args=[case.pk, "accept"])).status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.SUBMITTED
+    assert AuditEvent.objects.filter(stream=case.stream, action="case.viewed", actor_id=supervisor.pk).exists()
