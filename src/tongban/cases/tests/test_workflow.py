@@ -476,3 +476,15 @@ def test_enterprise_cases_are_shared_with_the_people_who_may_act_for_it() -> Non
     with pytest.raises(PermissionDenied):
         services.case_draft_update(case=other, actor=agent, form_data={"reason": "x"})
     services.case_withdraw(case=case, actor=legal, reason="公司决定撤回")
+
+
+def test_case_accepted_before_national_day_is_due_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given a case accepted on Tuesday 30 September 2025 with a promised limit of 10 working days
+    item = make_item()
+    reviewer = staff(item.department, StaffRoleKind.REVIEWER)
+    monkeypatch.setattr(services, "_today", lambda: dt.date(2025, 9, 30))
+    case = services.case_accept(case=submitted_case(item), actor=reviewer)
+    # then 1–8 October do not count, Saturday 11 October does: 9, 10, 11, 13–17, 20, 21 October
+    assert case.promised_due_date == dt.date(2025, 10, 21)
+    assert case.legal_due_date == dt.date(2025, 11, 4)
+    assert not case.due_provisional
