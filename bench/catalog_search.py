@@ -324,6 +324,9 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> 
             client.close()
             if status == 200:
                 return server
+            if status >= 500:
+                stop_server(server)
+                raise SystemExit(f"the server answered {status} to /api/v1/ping: see its log above")
         except OSError:
             pass
         time.sleep(0.2)
@@ -437,9 +440,9 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="reuse the catalog of an earlier run if up to date")
     parser.add_argument("--fresh", action="store_true", help="rebuild the catalog even with --quick")
     args = parser.parse_args()
-    seconds = args.seconds if args.seconds is not None else (5.0 if args.quick else 20.0)
-    latency_requests = 200 if args.quick else 1500
-    warm_up_requests = 200 if args.quick else 800
+    seconds = args.seconds if args.seconds is not None else (4.0 if args.quick else 20.0)
+    latency_requests = 150 if args.quick else 1500
+    warm_up_requests = 150 if args.quick else 800
 
     if not (BIN / "gunicorn").exists() or shutil.which("tongban", path=str(BIN)) is None:
         raise SystemExit(f"gunicorn and tongban must be installed in {BIN} (run `make install`)")
@@ -458,6 +461,7 @@ def main() -> int:
     keep = args.keep or args.quick
     server: subprocess.Popen[bytes] | None = None
     try:
+        reused = url is not None
         if url is not None:
             print("  reusing the catalog of an earlier run (--fresh rebuilds it)")
             env = {**base_env, "TONGBAN_DATABASE_URL": url}
@@ -474,13 +478,15 @@ def main() -> int:
         if args.database == "sqlite":  # the file is shared with the server: fold the WAL in
             with sqlite3.connect(SQLITE_PATH) as db:
                 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        else:  # as autovacuum would after a bulk load: visibility map (index-only scans) and statistics
+        elif not reused:  # as autovacuum would after a bulk load: visibility map (index-only scans), statistics
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute("VACUUM ANALYZE")
 
+        print(f"  database ready after {time.perf_counter() - started:.1f} s")
         port = free_port()
         server = start_server(env, port, args.workers, args.threads)
         check_answers(port)
+        print(f"  server answering after {time.perf_counter() - started:.1f} s")
         paths = search_paths(4000, SEED)
         ping = ["/api/v1/ping"]
 
