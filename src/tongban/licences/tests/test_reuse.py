@@ -88,3 +88,16 @@ def test_refusals(
     }[problem]
     assert exc.value.code == expected
     assert LicenceUse.objects.filter(kind="used_in_case").count() == 0
+
+
+def test_form_choices_list_only_the_applicants_usable_licences(
+    licence_type: LicenceType, resident: User, other_resident: User
+) -> None:
+    from tongban.licences.selectors import licence_choices_for
+
+    mine = make_licence(licence_type=licence_type, holder_id=resident.id_number, n=1)
+    make_licence(licence_type=licence_type, holder_id=other_resident.id_number, n=2)
+    choices = licence_choices_for(user=resident, licence_type_code=licence_type.code)
+    assert [number for number, _label in choices] == [mine.number]
+    assert licence_type.name in choices[0][1]
+    assert licence_choices_for(user=resident, licence_type_code="other") == []
