@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from tongban.core.errors import ApplicationError
 from tongban.federation import services
 from tongban.federation.constants import OutboxStatus
-from tongban.federation.models import InboxMessage, MessageLog, OutboxMessage, Peer, PeerKey
+from tongban.federation.models import InboxMessage, MessageLog, OutboxMessage, Peer, PeerCatalogItem, PeerKey
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -82,3 +82,10 @@ class MessageLogAdmin(ReadOnlyAdmin):
     list_display = ("logged_at", "direction", "type", "peer_region", "message_id", "code", "kid")
     list_filter = ("direction", "code", "peer_region")
     search_fields = ("message_id",)
+
+
+@admin.register(PeerCatalogItem)
+class PeerCatalogItemAdmin(ReadOnlyAdmin):
+    list_display = ("code", "base_code", "base_name", "peer", "fetched_at")
+    list_filter = ("peer",)
+    search_fields = ("code", "base_code", "base_name")

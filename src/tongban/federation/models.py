@@ -144,3 +144,24 @@ class MessageLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.type} {self.message_id} {self.code}"
+
+
+class PeerCatalogItem(models.Model):
+    """One implementation item a peer node publishes, as pulled from its signed catalog."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.CASCADE, related_name="catalog_items", verbose_name=_("peer"))
+    code = models.CharField(_("implementation code"), max_length=60)
+    base_code = models.CharField(_("base item code"), max_length=60, db_index=True)
+    base_name = models.CharField(_("base item name"), max_length=200, blank=True)
+    handling_type = models.CharField(_("handling type"), max_length=20, blank=True)
+    snapshot = models.JSONField(_("six elements"))
+    fetched_at = models.DateTimeField(_("fetched at"))
+
+    class Meta:
+        verbose_name = _("peer catalog item")
+        verbose_name_plural = _("peer catalog items")
+        ordering = ["peer", "code"]
+        constraints = [models.UniqueConstraint(fields=["peer", "code"], name="peer_catalog_item_unique")]
+
+    def __str__(self) -> str:
+        return self.code

@@ -49,6 +49,11 @@ def sign_envelope(envelope: dict[str, Any]) -> tuple[str, str]:
     return credentials.sign_payload(envelope, typ=JWS_TYP)
 
 
+def sign_payload(payload: dict[str, Any], *, typ: str) -> tuple[str, str]:
+    """Sign any JSON document with the node's active key: (compact JWS, key id)."""
+    return credentials.sign_payload(payload, typ=typ)
+
+
 def read_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Header and payload of a compact JWS before verification (to find the claimed sender and key)."""
     obj = jws.extract_compact(token.encode())

@@ -7,4 +7,5 @@ app_name = "federation"
 urlpatterns = [
     path("node", views.node, name="node"),
     path("messages", views.messages, name="messages"),
+    path("catalog", views.catalog, name="catalog"),
 ]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from tongban.core.context import RequestContext, bound
-from tongban.federation import errors, services, signing
+from tongban.federation import catalog_sync, errors, services, signing
 
 MAX_BODY = 1024 * 1024
 
@@ -40,3 +40,11 @@ def messages(request: HttpRequest) -> JsonResponse:
         {"code": "accepted", "id": str(message.message_id), "status": message.status, "error_code": message.error_code},
         status=202,
     )
+
+
+@require_GET
+def catalog(request: HttpRequest) -> HttpResponse:
+    """This region's published implementation items, signed (catalog sync)."""
+    response = HttpResponse(catalog_sync.signed_catalog(), content_type="application/jose")
+    response["Cache-Control"] = "no-store"
+    return response
