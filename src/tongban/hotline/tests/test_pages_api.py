@@ -218,3 +218,18 @@ def test_caller_evaluates_on_the_follow_up_page() -> None:
     )
     t.refresh_from_db()
     assert t.status == TicketStatus.EVALUATED and t.satisfaction == "satisfied"
+
+
+def test_admin_lists_tickets_read_only_without_callers() -> None:
+    from tongban.accounts.tests.factories import UserFactory
+
+    ln = f.line()
+    t = f.ticket(ln)
+    admin_user = UserFactory.create(is_staff=True, is_superuser=True)
+    c = client_for(admin_user)
+    assert t.number in c.get("/admin/hotline/ticket/").content.decode()
+    page = c.get(f"/admin/hotline/ticket/{t.pk}/change/").content.decode()
+    assert "13812345678" not in page
+    assert c.get("/admin/hotline/ticket/add/").status_code == 403
+    assert c.get("/admin/hotline/knowledgeentry/").status_code == 200
+    assert c.get("/admin/hotline/open311key/").status_code == 200
