@@ -220,6 +220,12 @@ class QueryWord:
 
 def parse_query(q: str) -> list[QueryWord]:
     """The words of a query (at most ``MAX_QUERY_WORDS``), each with the terms it looks up."""
+    return list(_parse_query(q))
+
+
+@lru_cache(maxsize=4096)
+def _parse_query(q: str) -> tuple[QueryWord, ...]:
+    # A pure function of the text (jieba's dictionary is fixed): popular queries are cut once.
     out: list[QueryWord] = []
     seen: set[str] = set()
     for chunk in _WORD.findall(q):
@@ -240,7 +246,7 @@ def parse_query(q: str) -> list[QueryWord]:
             seen.add(word)
             prefix = word if len(word) >= MIN_PREFIX and "-" not in word else None
             out.append(QueryWord(text=word, exact=(word,), prefix=prefix))
-    return out[:MAX_QUERY_WORDS]
+    return tuple(out[:MAX_QUERY_WORDS])
 
 
 def query_terms(q: str) -> list[str]:
