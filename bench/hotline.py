@@ -4,7 +4,7 @@
 
 Sets up its own database (``tongban_bench_hotline`` on PostgreSQL, a temporary file on SQLite),
 migrates it, creates the Tianjin line's departments and an agent, and generates knowledge-base
-entries (50,000; 5,000 with ``--quick``) with ``tongban.hotline.demo_data``, indexed for Chinese
+entries (50,000; 2,000 with ``--quick``) with ``tongban.hotline.demo_data``, indexed for Chinese
 search. A real gunicorn serves on loopback.
 
 - ``tickets_per_s``: ``POST /api/v1/hotline/tickets`` with a ``department`` by concurrent clients
@@ -312,10 +312,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent HTTP clients for intake")
-    parser.add_argument("--entries", type=int, help="knowledge-base entries (default 50,000; 5,000 with --quick)")
+    parser.add_argument("--entries", type=int, help="knowledge-base entries (default 50,000; 2,000 with --quick)")
     args = parser.parse_args()
     quick = args.quick
-    entries = args.entries or (5_000 if quick else 50_000)
+    entries = args.entries or (2_000 if quick else 50_000)
     workdir = Path(tempfile.mkdtemp(prefix="tongban-bench-hotline-"))
     server = None
     try:
@@ -329,7 +329,7 @@ def main() -> None:
         connections.close_all()
         server, port = _start_gunicorn(workers=4)
         _warm(port, token)
-        rounds = 300 if quick else 1000
+        rounds = 200 if quick else 1000
         cpu0 = _server_cpu_seconds(server.pid)
         p99_search, median_search, hits = _search(port, rounds)
         search_cpu_ms = (_server_cpu_seconds(server.pid) - cpu0) * 1000 / rounds
@@ -339,7 +339,7 @@ def main() -> None:
         )
         cpu0 = _server_cpu_seconds(server.pid)
         rate, p99_intake, done, failed = _intake(
-            port, token, world["codes"], 600 if quick else 3000, concurrency=args.concurrency
+            port, token, world["codes"], 300 if quick else 3000, concurrency=args.concurrency
         )
         ticket_cpu_ms = (_server_cpu_seconds(server.pid) - cpu0) * 1000 / max(done, 1)
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
