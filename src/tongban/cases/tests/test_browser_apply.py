@@ -16,7 +16,7 @@ from tongban.cases.constants import CaseStatus
 from tongban.cases.models import Case
 from tongban.cases.tests.factories import PDF_BYTES, make_item, resident, staff
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)

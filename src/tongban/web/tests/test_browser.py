@@ -9,7 +9,7 @@ import pytest
 from tongban.catalog.search import reindex_all
 from tongban.web.tests.factories import portal_catalog
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def font_size_px(page: Any, selector: str) -> float:
