@@ -34,7 +34,7 @@ def _login(page: Any, user: Any, live_server: Any) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_show_a_licence_by_qr_code_and_verify_it(page: Any, live_server: Any, axe_serious: Any, settings: Any) -> None:
     # given a resident with a licence, and the node reachable at the live server's address
     settings.TONGBAN_BASE_URL = live_server.url
@@ -99,7 +99,7 @@ def test_show_a_licence_by_qr_code_and_verify_it(page: Any, live_server: Any, ax
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_someone_elses_licence_page_is_not_found(page: Any, live_server: Any) -> None:
     owner = UserFactory.create()
     intruder = UserFactory.create()
