@@ -589,7 +589,7 @@ def _record_use(
 ) -> None:
     if connection.vendor == "postgresql":
         # A read log, not a state change: no need to wait for the WAL flush (at most the last fraction
-        # of a second of verification entries is lost in a crash). See ADR 0009.
+        # of a second of verification entries is lost in a crash). See ADR 0006.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
     LicenceUse.objects.create(
