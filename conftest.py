@@ -23,6 +23,15 @@ def _unavailable(reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _empty_caches() -> None:
+    """Each test starts with empty caches: a rolled-back test leaves cached answers behind."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _shipped_reference_data(request: pytest.FixtureRequest) -> None:
     """Give transactional tests the regions the data migration loads.
 

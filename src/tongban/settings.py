@@ -128,6 +128,18 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _env_
 # indexes, which is all the embedded default needs.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Search answers keyed by the search index's generation, read from the database on every
+    # request, so per-process memory stays correct behind a load balancer (catalog/search_cache.py).
+    "search": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "tongban-search",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    },
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/accounts/login/"

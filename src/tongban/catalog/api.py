@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
-from tongban.catalog import selectors, uniformity
+from tongban.catalog import search_cache, selectors, uniformity
 from tongban.catalog.schemas import ItemDetailOut
 from tongban.catalog.search_schemas import ItemListOut
 from tongban.catalog.uniformity_schemas import UniformityOut, UniformityReportOut
@@ -26,21 +26,36 @@ def item_list(
     cross_region_mode: str | None = None,
     page: int = 1,
     page_size: int = 20,
-) -> ItemListOut:
+) -> HttpResponse:
     """Without ``q``, every published item passing the filters, by code. ``department`` is a
     department code; ``service_object=natural_person`` (or ``legal_person``) includes items
-    serving both. ``page_size`` is at most 100. Bad values answer 422 with a stable code."""
-    result = selectors.item_search(
-        q=q,
-        region=region,
-        department=department,
-        kind=kind,
-        service_object=service_object,
-        cross_region_mode=cross_region_mode,
-        page=page,
-        page_size=page_size,
-    )
-    return ItemListOut.from_page(result)
+    serving both. ``page_size`` is at most 100. Bad values answer 422 with a stable code.
+    Answers are cached until the search index next changes (``catalog/search_cache.py``)."""
+    params: dict[str, object] = {
+        "q": q,
+        "region": region,
+        "department": department,
+        "kind": kind,
+        "service_object": service_object,
+        "cross_region_mode": cross_region_mode,
+        "page": page,
+        "page_size": page_size,
+    }
+    key, body = search_cache.get(params)
+    if body is None:
+        result = selectors.item_search(
+            q=q,
+            region=region,
+            department=department,
+            kind=kind,
+            service_object=service_object,
+            cross_region_mode=cross_region_mode,
+            page=page,
+            page_size=page_size,
+        )
+        body = ItemListOut.from_page(result).model_dump_json().encode()
+        search_cache.put(key, body)
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
 @router.get("/items/{code}", response=ItemDetailOut, summary="One published item with all its elements")

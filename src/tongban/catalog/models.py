@@ -234,3 +234,12 @@ class SearchTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+
+class SearchGeneration(models.Model):
+    """One row counting changes of the search index; cached search answers are keyed by it."""
+
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -26,6 +26,7 @@ import jieba
 from django.db import transaction
 from pypinyin import Style, lazy_pinyin
 
+from tongban.catalog import search_cache
 from tongban.catalog.constants import ItemStatus
 from tongban.catalog.models import SearchTerm, ServiceItem
 
@@ -155,6 +156,7 @@ def _rows(item: ServiceItem, theme_names: Sequence[str] | None = None) -> list[S
 def reindex_item(item: ServiceItem) -> None:
     """Bring the index of one item version up to date: published versions are indexed, others removed."""
     with transaction.atomic():
+        search_cache.bump_generation()
         SearchTerm.objects.filter(item_id=item.pk).delete()
         if item.status != ItemStatus.PUBLISHED:
             return
@@ -170,6 +172,7 @@ def reindex_items(items: Iterable[ServiceItem], *, theme_names: dict[int, list[s
     items = list(items)
     indexed = 0
     with transaction.atomic():
+        search_cache.bump_generation()
         ids = [i.pk for i in items]
         for start in range(0, len(ids), 900):
             SearchTerm.objects.filter(item_id__in=ids[start : start + 900]).delete()
