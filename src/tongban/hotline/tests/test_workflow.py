@@ -609,3 +609,15 @@ def test_knowledge_export_import_keeps_origin_and_is_idempotent(settings: Any) -
         services.kb_import(document=broken)
     with pytest.raises(ValidationFailed):
         services.kb_import(document={"format": "other"})
+
+
+def test_common_terms_are_left_out_of_the_ranking_unless_nothing_else_matches(monkeypatch: Any) -> None:
+    # given five entries about 办理 and one about 公积金, with "common" meaning more than three entries
+    monkeypatch.setattr(knowledge, "COMMON", 3)
+    others = [f.published_entry(question=f"营业执照变更办理流程{i}", category="市场监管") for i in range(5)]
+    fund = f.published_entry(question="公积金提取办理", category="住房公积金")
+    # when searching for both words, only the rarer one ranks
+    assert [h.id for h in knowledge.search("公积金办理")] == [fund.id]
+    # and a query of common words alone still finds entries
+    assert {h.id for h in knowledge.search("办理", limit=10)} >= {e.id for e in others}
+    assert knowledge._common_terms(["办理", "公积金"], ["banli"]) == {"办理", "banli"}
