@@ -1,13 +1,17 @@
 """The outbox worker: deliver due messages to their peers, with retries and exponential backoff.
 
-Each message is locked (``SKIP LOCKED`` on PostgreSQL, so several workers share the work),
-signed at the moment of the attempt (the envelope's ``sent`` time is what the receiver checks
-against its clock skew; ``created`` keeps the time of the change that caused it), POSTed, and
-marked delivered, rescheduled or parked in the same transaction.
+Each attempt leases the message in a short transaction (``SKIP LOCKED`` on PostgreSQL, so several
+workers share the work; the lease moves ``next_attempt_at`` past the HTTP timeout) and signs it
+then (the envelope's ``sent`` time is what the receiver checks against its clock skew; ``created``
+keeps the time of the change that caused it); the POST runs outside any transaction; a second
+short transaction marks it delivered, rescheduled or parked. A worker that dies mid-attempt
+leaves the message due again when the lease ends; the receiver's ``already_received`` answer
+then marks it delivered without a second effect.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 
@@ -37,8 +41,9 @@ class DeliveryReport:
         return self.delivered + self.failed + self.parked
 
 
-def _deliver_one(client: httpx.Client, message_pk: int, report: DeliveryReport) -> str | None:
-    """One attempt; returns the failure code, or None (delivered, or not due any more)."""
+def _claim(message_pk: int) -> tuple[OutboxMessage, str, str] | None:
+    """Lease a due message to this worker (short transaction) and sign it for this attempt."""
+    lease = 2 * float(getattr(settings, "TONGBAN_FEDERATION_TIMEOUT", 10)) + 5
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True)
@@ -47,40 +52,58 @@ def _deliver_one(client: httpx.Client, message_pk: int, report: DeliveryReport) 
         )
         if message is None:
             return None
-        peer = Peer.objects.filter(region_code=message.recipient_region).first()
-        envelope = services.envelope_of(message, sent=timezone.now())
-        token, kid = signing.sign_envelope(envelope)
-        if peer is None or peer.status != PeerStatus.ACTIVE:
-            code, detail = "peer_unavailable", "the recipient is no longer an active peer"
-        else:
-            try:
-                response = client.post(
-                    peer.base_url + MESSAGES_PATH, content=token.encode(), headers={"Content-Type": CONTENT_TYPE}
-                )
-            except httpx.HTTPError as exc:
-                code, detail = "network_error", f"{type(exc).__name__}: {exc}"
-            else:
-                try:
-                    body = response.json()
-                    answer = str(body.get("code", "")) if isinstance(body, dict) else ""
-                except ValueError:
-                    answer = ""
-                if response.is_success:
-                    services.outbox_mark_delivered(message=message, token=token, kid=kid, code="accepted")
-                    report.delivered += 1
-                    return None
-                if response.status_code == 409 and answer == "already_received":
-                    # A previous attempt got through but its answer was lost: delivered, once.
-                    services.outbox_mark_delivered(message=message, token=token, kid=kid, code=answer)
-                    report.delivered += 1
-                    return None
-                code, detail = answer or f"http_{response.status_code}", response.text[:500]
+        # Another worker skips it until the lease ends; a worker that dies mid-attempt leaves it due again.
+        message.next_attempt_at = timezone.now() + dt.timedelta(seconds=lease)
+        message.save(update_fields=["next_attempt_at"])
+        token, kid = signing.sign_envelope(services.envelope_of(message, sent=timezone.now()))
+    return message, token, kid
+
+
+def _post(client: httpx.Client, message: OutboxMessage, token: str) -> tuple[bool, str, str]:
+    """POST outside any transaction: (delivered, code, detail)."""
+    peer = Peer.objects.filter(region_code=message.recipient_region).first()
+    if peer is None or peer.status != PeerStatus.ACTIVE:
+        return False, "peer_unavailable", "the recipient is no longer an active peer"
+    try:
+        response = client.post(
+            peer.base_url + MESSAGES_PATH, content=token.encode(), headers={"Content-Type": CONTENT_TYPE}
+        )
+    except httpx.HTTPError as exc:
+        return False, "network_error", f"{type(exc).__name__}: {exc}"
+    try:
+        body = response.json()
+        answer = str(body.get("code", "")) if isinstance(body, dict) else ""
+    except ValueError:
+        answer = ""
+    if response.is_success:
+        return True, "accepted", ""
+    if response.status_code == 409 and answer == "already_received":
+        # A previous attempt got through but its answer was lost: delivered, once.
+        return True, answer, ""
+    return False, answer or f"http_{response.status_code}", response.text[:500]
+
+
+def _deliver_one(client: httpx.Client, message_pk: int, report: DeliveryReport) -> str | None:
+    """One attempt; returns the failure code, or None (delivered, or not due any more)."""
+    claimed = _claim(message_pk)
+    if claimed is None:
+        return None
+    message, token, kid = claimed
+    delivered, code, detail = _post(client, message, token)
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+        if message.status != OutboxStatus.PENDING:
+            return None  # an administrator or another worker settled it meanwhile
+        if delivered:
+            services.outbox_mark_delivered(message=message, token=token, kid=kid, code=code)
+            report.delivered += 1
+            return None
         services.outbox_mark_failed(message=message, token=token, kid=kid, code=code, detail=detail)
-        if message.status == OutboxStatus.PARKED:
-            report.parked += 1
-        else:
-            report.failed += 1
-        return code
+    if message.status == OutboxStatus.PARKED:
+        report.parked += 1
+    else:
+        report.failed += 1
+    return code
 
 
 def deliver_due(*, limit: int = 200, recipient_region: str | None = None) -> DeliveryReport:
