@@ -290,13 +290,13 @@ def cluster(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
                 node.tongban("federation", "peers", *step)
 
         plan = {
-            a: [["add", b.url, "--fingerprint", fp["b"]], ["add", c.url, "--fingerprint", fp["c"]]],
+            a: [["add", b.url, f"--fingerprint={fp['b']}"], ["add", c.url, f"--fingerprint={fp['c']}"]],
             b: [
-                ["add", a.url, "--fingerprint", fp["a"]],
-                ["add", c.url, "--fingerprint", fp["c"]],
+                ["add", a.url, f"--fingerprint={fp['a']}"],
+                ["add", c.url, f"--fingerprint={fp['c']}"],
                 ["add-bundle", str(root / "fake-bundle.json")],
             ],
-            c: [["add-bundle", str(root / "a-bundle.json")], ["add", b.url, "--fingerprint", fp["b"]]],
+            c: [["add-bundle", str(root / "a-bundle.json")], ["add", b.url, f"--fingerprint={fp['b']}"]],
         }
         with ThreadPoolExecutor(3) as pool:
             for future in [pool.submit(configure, node, steps) for node, steps in plan.items()]:

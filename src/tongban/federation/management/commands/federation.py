@@ -25,7 +25,11 @@ class Command(BaseCommand):
         psub = peers.add_subparsers(dest="peers_action", required=True)
         add = psub.add_parser("add", help="add a peer by URL and the fingerprint of one of its keys")
         add.add_argument("url")
-        add.add_argument("--fingerprint", required=True, help="RFC 7638 SHA-256 JWK thumbprint (base64url)")
+        add.add_argument(
+            "--fingerprint",
+            required=True,
+            help="RFC 7638 SHA-256 JWK thumbprint (base64url); write --fingerprint=FP, since a thumbprint may begin with -",
+        )
         bundle = psub.add_parser("add-bundle", help="pin the peers of a trust bundle file")
         bundle.add_argument("file")
         psub.add_parser("list", help="print the peers and their keys as JSON")
