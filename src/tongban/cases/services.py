@@ -573,21 +573,26 @@ def case_accept_with_gaps(
     )
 
 
-@transaction.atomic
-def case_reject_at_intake(*, case: Case, actor: User, reason: str) -> Case:
-    case = _lock(case)
-    role = _require_intake(actor, case)
-    _check(case, CaseAction.REJECT_AT_INTAKE)
+def _end_with_reasons(case: Case, *, action: CaseAction, actor: User | None, role: str, reason: str) -> Case:
+    """Close a locked case without a decision on the merits (不予受理, 终止), recording the reasons."""
+    _check(case, action)
     case.decision_reasons = _require_reason(reason)
     case.closed_at = timezone.now()
     return _transition(
         case,
-        action=CaseAction.REJECT_AT_INTAKE,
+        action=action,
         actor=actor,
         role=role,
         fields=["decision_reasons", "closed_at"],
         reason=case.decision_reasons,
     )
+
+
+@transaction.atomic
+def case_reject_at_intake(*, case: Case, actor: User, reason: str) -> Case:
+    case = _lock(case)
+    role = _require_intake(actor, case)
+    return _end_with_reasons(case, action=CaseAction.REJECT_AT_INTAKE, actor=actor, role=role, reason=reason)
 
 
 @transaction.atomic
@@ -809,17 +814,7 @@ def case_terminate(*, case: Case, actor: User | None, reason: str) -> Case:
     """End the case without a decision (``actor`` None: the system, e.g. an expired supplement deadline)."""
     case = _lock(case)
     role = "system" if actor is None else _require_department(actor, case)
-    _check(case, CaseAction.TERMINATE)
-    case.decision_reasons = _require_reason(reason)
-    case.closed_at = timezone.now()
-    return _transition(
-        case,
-        action=CaseAction.TERMINATE,
-        actor=actor,
-        role=role,
-        fields=["decision_reasons", "closed_at"],
-        reason=case.decision_reasons,
-    )
+    return _end_with_reasons(case, action=CaseAction.TERMINATE, actor=actor, role=role, reason=reason)
 
 
 # ------------------------------------------------------------------ 容缺: supplement
