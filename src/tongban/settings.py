@@ -46,6 +46,8 @@ TONGBAN_FEDERATION_BACKOFF_SECONDS = float(os.environ.get("TONGBAN_FEDERATION_BA
 TONGBAN_FEDERATION_BACKOFF_MAX_SECONDS = float(os.environ.get("TONGBAN_FEDERATION_BACKOFF_MAX_SECONDS", "3600"))
 TONGBAN_FEDERATION_TIMEOUT = float(os.environ.get("TONGBAN_FEDERATION_TIMEOUT", "10"))
 TONGBAN_FEDERATION_KEY_REFRESH_SECONDS = float(os.environ.get("TONGBAN_FEDERATION_KEY_REFRESH_SECONDS", "10"))
+# Messages the worker sends to a peer in one POST to its batch endpoint (each still signed on its own).
+TONGBAN_FEDERATION_BATCH_SIZE = int(os.environ.get("TONGBAN_FEDERATION_BATCH_SIZE", "100"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

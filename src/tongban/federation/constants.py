@@ -9,6 +9,7 @@ JWS_TYP = "tongban-federation+jws"
 ANNOUNCEMENT_TYP = "tongban-keys+jws"
 CONTENT_TYPE = "application/jose"
 MESSAGES_PATH = "/federation/v1/messages"
+BATCH_PATH = "/federation/v1/messages/batch"
 NODE_PATH = "/federation/v1/node"
 JWKS_PATH = "/.well-known/jwks.json"
 

@@ -7,6 +7,7 @@ The node signs with the key that ``licences.keys`` keeps active and publishes at
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -49,6 +50,21 @@ def sign_envelope(envelope: dict[str, Any]) -> tuple[str, str]:
     return credentials.sign_payload(envelope, typ=JWS_TYP)
 
 
+def envelope_signer() -> Callable[[dict[str, Any]], tuple[str, str]]:
+    """A signer for many envelopes: the active key is looked up once (the worker signs a batch with it)."""
+    from tongban.federation.constants import JWS_TYP
+
+    row = keys.active_key(keys.default_algorithm())
+    private = keys.private_jwk(row)
+    header = {"alg": keys.JWS_ALG[row.algorithm], "typ": JWS_TYP, "kid": row.kid}
+
+    def sign(envelope: dict[str, Any]) -> tuple[str, str]:
+        body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+        return jws.serialize_compact(header, body, private, registry=REGISTRY), row.kid
+
+    return sign
+
+
 def sign_payload(payload: dict[str, Any], *, typ: str) -> tuple[str, str]:
     """Sign any JSON document with the node's active key: (compact JWS, key id)."""
     return credentials.sign_payload(payload, typ=typ)
@@ -66,6 +82,15 @@ def read_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
 def verify(token: str, jwk: dict[str, Any]) -> dict[str, Any]:
     """Verify ``token`` with ``jwk``; returns the payload. Raises ``JoseError`` or ``ValueError``."""
     obj = jws.deserialize_compact(token, import_key(jwk), registry=REGISTRY)
+    payload = json.loads(obj.payload)
+    if not isinstance(payload, dict):
+        raise ValueError("payload is not a JSON object")
+    return payload
+
+
+def verify_with(token: str, key: Any) -> dict[str, Any]:
+    """``verify`` with a key already imported (``public_key``), for many messages signed by one key."""
+    obj = jws.deserialize_compact(token, key, registry=REGISTRY)
     payload = json.loads(obj.payload)
     if not isinstance(payload, dict):
         raise ValueError("payload is not a JSON object")

@@ -7,5 +7,6 @@ app_name = "federation"
 urlpatterns = [
     path("node", views.node, name="node"),
     path("messages", views.messages, name="messages"),
+    path("messages/batch", views.messages_batch, name="messages_batch"),
     path("catalog", views.catalog, name="catalog"),
 ]

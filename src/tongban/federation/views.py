@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -40,6 +43,35 @@ def messages(request: HttpRequest) -> JsonResponse:
         {"code": "accepted", "id": str(message.message_id), "status": message.status, "error_code": message.error_code},
         status=202,
     )
+
+
+MAX_BATCH = 500
+
+
+@csrf_exempt
+@require_POST
+def messages_batch(request: HttpRequest) -> JsonResponse:
+    """Receive a batch of signed messages (``{"messages": [compact JWS, ...]}``); one result per message.
+
+    200 once every message of the batch is stored (or refused, each with its own code and status);
+    a batch that cannot be read at all is refused as a whole (413 / 400 ``malformed_message``).
+    """
+    with bound(RequestContext(source="federation")):
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            refusal = errors.malformed("body too large")
+            return JsonResponse(refusal.as_dict(), status=413, json_dumps_params={"ensure_ascii": False})
+        try:
+            document = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            document = None
+        tokens = document.get("messages") if isinstance(document, dict) else None
+        if not isinstance(tokens, list) or not 1 <= len(tokens) <= MAX_BATCH:
+            refusal = errors.malformed(f'expected {{"messages": [1 to {MAX_BATCH} compact JWS]}}')
+            return JsonResponse(refusal.as_dict(), status=400, json_dumps_params={"ensure_ascii": False})
+        results = services.message_receive_batch(tokens=[t.strip() if isinstance(t, str) else t for t in tokens])
+    return JsonResponse({"code": "accepted", "results": [r.as_dict() for r in results]}, status=200)
 
 
 @require_GET
