@@ -69,6 +69,9 @@ def _register_routers() -> None:
     from tongban.cases.api import router as cases_router
 
     api.add_router("/cases/", cases_router)
+    from tongban.cases.joint.api import router as joint_router
+
+    api.add_router("/joint-cases/", joint_router)
     from tongban.hotline.api import router as hotline_router
 
     api.add_router("/hotline/", hotline_router)

@@ -6,3 +6,6 @@ class CasesConfig(AppConfig):
     name = "tongban.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        from tongban.cases.joint import handlers  # noqa: F401  (registers the joint-case message types)

@@ -241,3 +241,7 @@ class VerificationTask(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.case} · {self.get_status_display()}"
+
+
+# 多地联办 (joint cases) live in their own module; imported here so that Django registers them.
+from tongban.cases.joint.models import JointCase, JointEvent, JointStep  # noqa: E402, F401

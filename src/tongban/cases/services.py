@@ -39,7 +39,7 @@ from tongban.cases.constants import (
 from tongban.cases.forms import clean_situations, material_slots, validate_form_data
 from tongban.cases.models import Case, CaseMaterial, CaseNumberCounter, VerificationTask
 from tongban.cases.uploads import Chunked, delete_stored, store_upload
-from tongban.catalog.constants import ItemStatus
+from tongban.catalog.constants import CrossRegionMode, ItemStatus
 from tongban.catalog.models import ServiceItem
 from tongban.core.calendar import add_working_days, working_days_between
 from tongban.core.errors import (
@@ -178,6 +178,10 @@ def _transition(
     events.case_transitioned(
         case=case, action=action.value, from_status=previous, actor=actor, role=role, reason=reason, data=data
     )
+    if case.item.cross_region_mode == CrossRegionMode.JOINT:  # 多地联办: the other region's node hears of it
+        from tongban.cases.joint.services import case_transitioned
+
+        case_transitioned(case=case, action=action.value, reason=reason, actor=actor)
     label = CaseStatus(case.status).label
     _notify_applicant(
         case,
@@ -277,6 +281,15 @@ def _compute_deadlines(case: Case) -> None:
     case.legal_due_date = legal.date
     case.promised_due_date = promised.date
     case.due_provisional = legal.provisional or promised.provisional
+
+
+def _joint_materials_from_peer(case: Case) -> bool:
+    """多地联办: a step opened at a peer's request has no materials of its own (ADR 0014)."""
+    if case.item.cross_region_mode != CrossRegionMode.JOINT:
+        return False
+    from tongban.cases.joint.services import materials_come_from_peer
+
+    return materials_come_from_peer(case=case)
 
 
 def _validate_delivery(method: str, address: str) -> None:
@@ -497,7 +510,7 @@ def case_accept(*, case: Case, actor: User) -> Case:
     case = _lock(case)
     role = _require_intake(actor, case)
     _check(case, CaseAction.ACCEPT)
-    missing = _missing_all(case)
+    missing = [] if _joint_materials_from_peer(case) else _missing_all(case)
     if missing:
         _raise_missing(case.item, missing)
     case.accepted_by = actor
@@ -661,6 +674,10 @@ def case_approve(*, case: Case, actor: User, note: str = "") -> Case:
     role = _require_department(actor, case)
     _check(case, CaseAction.APPROVE)
     _refuse_outstanding_gaps(case)
+    if case.item.cross_region_mode == CrossRegionMode.JOINT:
+        from tongban.cases.joint.services import approve_guard
+
+        approve_guard(case=case)
     case.decided_by = actor
     case.decided_at = timezone.now()
     case.result_note = (note or "").strip()[:2000]

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from tongban.cases import views
+from tongban.cases.joint import views as joint_views
 
 app_name = "cases"
 
@@ -24,4 +25,6 @@ urlpatterns = [
     path("<int:pk>/verify/", views.verify, name="verify"),
     path("<int:pk>/notice/", views.notice, name="notice"),
     path("<int:pk>/materials/<int:material_id>/", views.material_download, name="material"),
+    path("<int:pk>/joint/apply/", joint_views.joint_apply, name="joint_apply"),
+    path("<int:pk>/joint/certificate/", joint_views.joint_certificate, name="joint_certificate"),
 ]

@@ -549,9 +549,10 @@ ITEMS: list[ItemSpec] = [
             m(
                 "jfpz",
                 "参保缴费凭证",
+                required=False,
                 source=MaterialSource.GOVERNMENT,
                 data_resource_code="rs_sbjf",
-                notes="由转出地经办机构出具，可通过平台获取",
+                notes="多地联办时由转出地经办机构出具并经平台传送，申请人无需提供",
             ),
         ],
         legal_limit=45,
