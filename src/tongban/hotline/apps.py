@@ -6,3 +6,6 @@ class HotlineConfig(AppConfig):
     name = "tongban.hotline"
     label = "hotline"
     verbose_name = _("12345 hotline")
+
+    def ready(self) -> None:
+        from tongban.hotline import federation  # noqa: F401  (registers the hotline's federation message types)

@@ -74,6 +74,17 @@ def ticket_transitioned(
     return _record(ticket, action=f"ticket.{action}", actor=actor, role=role, reason=reason, data=payload)
 
 
+def transfer_received(*, ticket: Ticket, to_region: str, remote_number: str) -> AuditEvent:
+    """The region a ticket was transferred to has it (its node acknowledged, with its own number)."""
+    return _record(
+        ticket,
+        action="ticket.transfer_received",
+        actor=None,
+        role="federation",
+        data={"to_region": to_region, "remote_number": remote_number},
+    )
+
+
 def caller_viewed(*, ticket: Ticket, actor: Any, role: str) -> AuditEvent:
     return _record(ticket, action="ticket.caller_viewed", actor=actor, role=role, data={"fields": ["caller"]})
 

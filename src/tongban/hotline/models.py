@@ -112,6 +112,15 @@ class Ticket(models.Model):
         verbose_name=_("transferred to"),
     )
     external_id = models.CharField(_("external reference"), max_length=64, blank=True)
+    transferred_from = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("transferred from"),
+    )
+    origin_number = models.CharField(_("number at the originating line"), max_length=24, blank=True)
 
     class Meta:
         verbose_name = _("ticket")
@@ -197,6 +206,7 @@ class TicketTransfer(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     outcome = models.JSONField(_("outcome"), null=True, blank=True)
     outcome_at = models.DateTimeField(_("outcome received at"), null=True, blank=True)
+    remote_number = models.CharField(_("number at the receiving line"), max_length=24, blank=True)
 
     class Meta:
         verbose_name = _("ticket transfer")

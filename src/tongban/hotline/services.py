@@ -416,7 +416,7 @@ def ticket_answer_directly(
     ticket.knowledge_entry = entry
     ticket.replied_at = ticket.closed_at = now
     ticket.on_time = True
-    return _apply(
+    _apply(
         ticket,
         action=TicketAction.ANSWER_DIRECTLY,
         actor=actor,
@@ -424,6 +424,8 @@ def ticket_answer_directly(
         fields=["reply", "answered_directly", "knowledge_entry", "replied_at", "closed_at", "on_time"],
         data={"knowledge_entry": entry.pk if entry else None},
     )
+    _transfer_outcome_back(ticket, actor)
+    return ticket
 
 
 @transaction.atomic
@@ -519,7 +521,17 @@ def ticket_close(*, ticket: Ticket, actor: User, now: dt.datetime | None = None)
     ticket = _lock(ticket)
     role = _require_line(actor, ticket)
     ticket.closed_at = _now(now)
-    return _apply(ticket, action=TicketAction.CLOSE, actor=actor, role=role, fields=["closed_at"])
+    _apply(ticket, action=TicketAction.CLOSE, actor=actor, role=role, fields=["closed_at"])
+    _transfer_outcome_back(ticket, actor)
+    return ticket
+
+
+def _transfer_outcome_back(ticket: Ticket, actor: User | None) -> None:
+    """A ticket transferred here from another region is closed: its outcome goes back to that line."""
+    if ticket.channel == Channel.TRANSFER and ticket.transferred_from_id is not None:
+        from tongban.hotline import federation
+
+        federation.send_outcome(ticket=ticket, actor=actor)
 
 
 @transaction.atomic
@@ -529,6 +541,10 @@ def ticket_revisit(
     """回访: the line calls the caller back and notes whether the matter is resolved."""
     ticket = _lock(ticket)
     role = _require_line(actor, ticket)
+    if ticket.channel == Channel.TRANSFER and ticket.transferred_from_id is not None:
+        raise InvalidTransition(
+            _("The line the ticket was transferred from calls the caller back."), code="revisit_at_origin"
+        )
     ticket.revisited_at = _now(now)
     ticket.revisit_note = _text(
         note, max_length=2000, code="invalid_note", message=_("The note is too long."), required=False
@@ -784,7 +800,8 @@ def transfer_payload(*, ticket: Ticket, transfer_id: uuid.UUID, to_region: Regio
 
 @transaction.atomic
 def ticket_transfer(*, ticket: Ticket, actor: User, to_region: Region, reason: str) -> TicketTransfer:
-    """Mark a ticket as transferred to another region and put the transfer message in the outbox."""
+    """Mark a ticket as transferred to another region and queue the transfer message for that region's node
+    (``hotline.federation``; refused when the region is not a peer of this node)."""
     ticket = _lock(ticket)
     role = _require_line(actor, ticket)
     reason = _reason(reason)
@@ -793,6 +810,8 @@ def ticket_transfer(*, ticket: Ticket, actor: User, to_region: Region, reason: s
         raise ValidationFailed(
             _("Transfer to another province-level region's hotline."), code="invalid_transfer_region"
         )
+    from tongban.hotline import federation
+
     message_id = uuid.uuid4()
     transfer = TicketTransfer.objects.create(
         message_id=message_id,
@@ -800,6 +819,7 @@ def ticket_transfer(*, ticket: Ticket, actor: User, to_region: Region, reason: s
         to_region=to_region,
         payload=transfer_payload(ticket=ticket, transfer_id=message_id, to_region=to_region, reason=reason),
     )
+    federation.send_transfer(transfer=transfer, actor=actor)
     ticket.transferred_to = to_region
     _apply(
         ticket,
@@ -814,23 +834,46 @@ def ticket_transfer(*, ticket: Ticket, actor: User, to_region: Region, reason: s
 
 
 @transaction.atomic
-def transfer_mark_sent(*, message_id: uuid.UUID | str, now: dt.datetime | None = None) -> TicketTransfer:
-    """The federation delivered the transfer message (idempotent)."""
+def transfer_mark_sent(
+    *,
+    message_id: uuid.UUID | str,
+    sender_region: str | None = None,
+    remote_number: str = "",
+    now: dt.datetime | None = None,
+) -> TicketTransfer:
+    """The receiving region's node has the transfer (its acknowledgement, with its ticket number). Idempotent.
+
+    ``sender_region``: the node that acknowledged; it must be the region the ticket was transferred to."""
     try:
         transfer = TicketTransfer.objects.select_for_update().get(message_id=message_id)
     except (TicketTransfer.DoesNotExist, ValueError, Exception) as exc:
         raise NotFound(_("The transfer was not found."), code="transfer_not_found") from exc
+    if sender_region is not None and sender_region != transfer.to_region_id:
+        raise PermissionDenied(_("The acknowledgement comes from another region."), code="wrong_transfer_region")
     if transfer.status == TransferStatus.PENDING:
         transfer.status = TransferStatus.SENT
         transfer.sent_at = _now(now)
-        transfer.save(update_fields=["status", "sent_at"])
+        transfer.remote_number = remote_number.strip()[:24]
+        transfer.save(update_fields=["status", "sent_at", "remote_number"])
+        ticket = Ticket.objects.get(pk=transfer.ticket_id)
+        events.transfer_received(ticket=ticket, to_region=transfer.to_region_id, remote_number=transfer.remote_number)
     return transfer
 
 
 @transaction.atomic
-def transfer_receive(*, payload: dict[str, Any], now: dt.datetime | None = None) -> Ticket:
-    """On the receiving node: turn a transfer message into a local ticket (idempotent by message id)."""
+def transfer_receive(
+    *, payload: dict[str, Any], sender_region: str | None = None, now: dt.datetime | None = None
+) -> Ticket:
+    """On the receiving node: turn a transfer message into a local ticket (idempotent by message id),
+    marked with the originating region and its number there.
+
+    ``sender_region``: the node the message came from; it must be the ticket's originating line."""
     if payload.get("type") != TRANSFER_MESSAGE or not isinstance(payload.get("ticket"), dict):
+        raise ValidationFailed(_("This is not a ticket transfer."), code="invalid_transfer_message")
+    if sender_region is not None and payload.get("from_region") != sender_region:
+        raise PermissionDenied(_("The transfer comes from another region's node."), code="transfer_sender_mismatch")
+    origin = Region.objects.filter(code=str(payload.get("from_region", ""))[:6], parent__isnull=True).first()
+    if origin is None:
         raise ValidationFailed(_("This is not a ticket transfer."), code="invalid_transfer_message")
     message_id = str(payload.get("message_id", ""))[:64]
     try:
@@ -870,6 +913,8 @@ def transfer_receive(*, payload: dict[str, Any], now: dt.datetime | None = None)
         caller_anonymous=True,
         created_at=now,
         external_id=message_id,
+        transferred_from=origin,
+        origin_number=str(data.get("number", ""))[:24],
     )
     events.ticket_created(ticket=ticket, actor=None, role="federation")
     return ticket
@@ -892,10 +937,13 @@ def transfer_outcome_payload(*, ticket: Ticket) -> dict[str, Any]:
 
 
 @transaction.atomic
-def transfer_outcome_receive(*, payload: dict[str, Any], now: dt.datetime | None = None) -> Ticket:
+def transfer_outcome_receive(
+    *, payload: dict[str, Any], sender_region: str | None = None, now: dt.datetime | None = None
+) -> Ticket:
     """On the originating node: the other region's outcome closes the ticket; the line then revisits.
 
-    Idempotent: a second delivery of the same outcome changes nothing."""
+    ``sender_region``: the node the outcome came from; it must be the region the ticket was
+    transferred to. Idempotent: a second delivery of the same outcome changes nothing."""
     if payload.get("type") != OUTCOME_MESSAGE:
         raise ValidationFailed(_("This is not a transfer outcome."), code="invalid_outcome_message")
     try:
@@ -903,10 +951,10 @@ def transfer_outcome_receive(*, payload: dict[str, Any], now: dt.datetime | None
     except (TicketTransfer.DoesNotExist, ValueError, Exception) as exc:
         raise NotFound(_("The transfer was not found."), code="transfer_not_found") from exc
     ticket = _lock(transfer.ticket_id)
+    if payload.get("from_region") != transfer.to_region_id or sender_region not in (None, transfer.to_region_id):
+        raise PermissionDenied(_("The outcome comes from another region."), code="wrong_outcome_region")
     if transfer.status == TransferStatus.ANSWERED:
         return ticket
-    if payload.get("from_region") != transfer.to_region_id:
-        raise PermissionDenied(_("The outcome comes from another region."), code="wrong_outcome_region")
     reply = _text(
         str(payload.get("reply", "")), max_length=MAX_CONTENT, code="invalid_reply", message=_("Write the reply.")
     )
@@ -1075,6 +1123,10 @@ def kb_entry_publish(*, entry: KnowledgeEntry, actor: User, now: dt.datetime | N
     entry.save(update_fields=["status", "reviewed_by", "published_at", "updated_at"])
     knowledge.reindex(entry)
     events.knowledge_changed(entry=entry, action="published", actor=actor, role=role)
+    if entry.shareable and entry.origin_region_id == settings.TONGBAN_REGION:
+        from tongban.hotline import federation
+
+        federation.share_entry(entry=entry, actor=actor)
     return entry
 
 
@@ -1121,10 +1173,19 @@ def kb_entry_retire(*, entry: KnowledgeEntry, actor: User, reason: str) -> Knowl
     entry = KnowledgeEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.status == KnowledgeStatus.RETIRED:
         raise InvalidTransition(_("The entry is already retired."), code="kb_retired")
+    was_shared = (
+        entry.status == KnowledgeStatus.PUBLISHED
+        and entry.shareable
+        and entry.origin_region_id == settings.TONGBAN_REGION
+    )
     entry.status = KnowledgeStatus.RETIRED
     entry.save(update_fields=["status", "updated_at"])
     knowledge.reindex(entry)
     events.knowledge_changed(entry=entry, action="retired", actor=actor, role=role, reason=reason)
+    if was_shared:
+        from tongban.hotline import federation
+
+        federation.share_withdrawal(entry=entry, actor=actor)
     return entry
 
 
@@ -1142,23 +1203,25 @@ def kb_export_shareable() -> dict[str, Any]:
         "format": EXPORT_FORMAT,
         "region": settings.TONGBAN_REGION,
         "exported_at": timezone.now().isoformat(),
-        "entries": [
-            {
-                "uid": str(e.uid),
-                "version": e.version,
-                "origin_region": e.origin_region_id,
-                "category": e.category,
-                "question": e.question,
-                "variants": list(e.variants),
-                "answer": e.answer,
-                "source": e.source,
-                "owner": e.owner.name if e.owner else "",
-                "valid_from": e.valid_from.isoformat() if e.valid_from else None,
-                "valid_until": e.valid_until.isoformat() if e.valid_until else None,
-                "published_at": e.published_at.isoformat() if e.published_at else None,
-            }
-            for e in entries
-        ],
+        "entries": [kb_entry_document(e) for e in entries],
+    }
+
+
+def kb_entry_document(e: KnowledgeEntry) -> dict[str, Any]:
+    """One entry as exported and as carried to peers (its origin region kept)."""
+    return {
+        "uid": str(e.uid),
+        "version": e.version,
+        "origin_region": e.origin_region_id,
+        "category": e.category,
+        "question": e.question,
+        "variants": list(e.variants),
+        "answer": e.answer,
+        "source": e.source,
+        "owner": e.owner.name if e.owner else "",
+        "valid_from": e.valid_from.isoformat() if e.valid_from else None,
+        "valid_until": e.valid_until.isoformat() if e.valid_until else None,
+        "published_at": e.published_at.isoformat() if e.published_at else None,
     }
 
 
@@ -1182,69 +1245,134 @@ def _date(value: Any) -> dt.date | None:
 def kb_import(*, document: dict[str, Any], now: dt.datetime | None = None) -> ImportReport:
     """Import a peer's shareable entries (idempotent: an entry is keyed on its uid and version; a newer
     version replaces the older one; our own entries are never overwritten). All or nothing."""
-    from tongban.hotline import knowledge
-
     if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
         raise ValidationFailed(_("This is not a knowledge-base export."), code="invalid_kb_document")
     items = document.get("entries")
     if not isinstance(items, list):
         raise ValidationFailed(_("This is not a knowledge-base export."), code="invalid_kb_document")
     report = ImportReport()
-    own = settings.TONGBAN_REGION
     for index, raw in enumerate(items):
-        if not isinstance(raw, dict):
-            raise ValidationFailed(_("Entry %(n)d is not valid.") % {"n": index + 1}, code="invalid_kb_entry")
-        try:
-            uid = uuid.UUID(str(raw.get("uid")))
-            version = int(raw.get("version", 1))
-            origin = Region.objects.get(code=str(raw.get("origin_region")))
-        except (ValueError, TypeError, Region.DoesNotExist) as exc:
-            raise ValidationFailed(_("Entry %(n)d is not valid.") % {"n": index + 1}, code="invalid_kb_entry") from exc
-        if origin.code == own:
-            report.unchanged += 1
-            continue
-        variants = raw.get("variants") or []
-        if not isinstance(variants, list):
-            raise ValidationFailed(_("Entry %(n)d is not valid.") % {"n": index + 1}, code="invalid_kb_entry")
-        category, question, answer, cleaned, source = _clean_entry(
-            category=str(raw.get("category", "")),
-            question=str(raw.get("question", "")),
-            answer=str(raw.get("answer", "")),
-            variants=[str(v) for v in variants],
-            source=str(raw.get("source", "")),
-        )
-        current = KnowledgeEntry.objects.select_for_update().filter(uid=uid).order_by("-version").first()
-        if current is not None and current.version >= version:
-            report.unchanged += 1
-            continue
-        if current is not None:
-            KnowledgeEntry.objects.filter(uid=uid, status=KnowledgeStatus.PUBLISHED).update(
-                status=KnowledgeStatus.RETIRED
-            )
-            for old in KnowledgeEntry.objects.filter(uid=uid):
-                knowledge.reindex(old)
-        entry = KnowledgeEntry.objects.create(
-            uid=uid,
-            version=version,
-            origin_region=origin,
-            category=category,
-            question=question,
-            variants=cleaned,
-            answer=answer,
-            source=source,
-            status=KnowledgeStatus.PUBLISHED,
-            shareable=True,
-            valid_from=_date(raw.get("valid_from")),
-            valid_until=_date(raw.get("valid_until")),
-            published_at=_now(now),
-        )
-        knowledge.reindex(entry)
-        events.knowledge_changed(entry=entry, action="imported", actor=None, role="federation")
-        if current is None:
-            report.created += 1
-        else:
-            report.updated += 1
+        _kb_import_entry(raw, index=index, report=report, now=_now(now))
     return report
+
+
+def _invalid_entry(index: int) -> ValidationFailed:
+    return ValidationFailed(_("Entry %(n)d is not valid.") % {"n": index + 1}, code="invalid_kb_entry")
+
+
+def _kb_import_entry(
+    raw: Any, *, index: int, report: ImportReport, now: dt.datetime, sender_region: str | None = None
+) -> None:
+    """One shared entry into this node's knowledge base, marked with its origin region.
+
+    ``sender_region``: the peer it came from, which must be the entry's origin (``kb_wrong_origin``)."""
+    from tongban.hotline import knowledge
+
+    if not isinstance(raw, dict):
+        raise _invalid_entry(index)
+    try:
+        uid = uuid.UUID(str(raw.get("uid")))
+        version = int(raw.get("version", 1))
+        origin = Region.objects.get(code=str(raw.get("origin_region")))
+    except (ValueError, TypeError, Region.DoesNotExist) as exc:
+        raise _invalid_entry(index) from exc
+    if version < 1:
+        raise _invalid_entry(index)
+    if sender_region is not None and origin.code != sender_region:
+        raise PermissionDenied(
+            _("A region shares only the entries it wrote."), code="kb_wrong_origin", details={"entry": index + 1}
+        )
+    if origin.code == settings.TONGBAN_REGION:
+        report.unchanged += 1
+        return
+    variants = raw.get("variants") or []
+    if not isinstance(variants, list):
+        raise _invalid_entry(index)
+    category, question, answer, cleaned, source = _clean_entry(
+        category=str(raw.get("category", "")),
+        question=str(raw.get("question", "")),
+        answer=str(raw.get("answer", "")),
+        variants=[str(v) for v in variants],
+        source=str(raw.get("source", "")),
+    )
+    current = KnowledgeEntry.objects.select_for_update().filter(uid=uid).order_by("-version").first()
+    if current is not None and current.origin_region_id != origin.code:
+        raise PermissionDenied(
+            _("A region shares only the entries it wrote."), code="kb_wrong_origin", details={"entry": index + 1}
+        )
+    if current is not None and current.version >= version:
+        report.unchanged += 1
+        return
+    if current is not None:
+        KnowledgeEntry.objects.filter(uid=uid, status=KnowledgeStatus.PUBLISHED).update(status=KnowledgeStatus.RETIRED)
+        for old in KnowledgeEntry.objects.filter(uid=uid):
+            knowledge.reindex(old)
+    entry = KnowledgeEntry.objects.create(
+        uid=uid,
+        version=version,
+        origin_region=origin,
+        category=category,
+        question=question,
+        variants=cleaned,
+        answer=answer,
+        source=source,
+        status=KnowledgeStatus.PUBLISHED,
+        shareable=True,
+        valid_from=_date(raw.get("valid_from")),
+        valid_until=_date(raw.get("valid_until")),
+        published_at=now,
+    )
+    knowledge.reindex(entry)
+    events.knowledge_changed(entry=entry, action="imported", actor=None, role="federation")
+    if current is None:
+        report.created += 1
+    else:
+        report.updated += 1
+
+
+@transaction.atomic
+def kb_receive(*, sender_region: str, entries: list[Any], now: dt.datetime | None = None) -> ImportReport:
+    """Entries shared by a peer over the federation (published, new version, or a pull's snapshot).
+
+    Each must come from its origin region; all or nothing, idempotent like ``kb_import``."""
+    report = ImportReport()
+    for index, raw in enumerate(entries):
+        _kb_import_entry(raw, index=index, report=report, now=_now(now), sender_region=sender_region)
+    return report
+
+
+@transaction.atomic
+def kb_withdraw_receive(*, sender_region: str, uid: str, version: Any) -> KnowledgeEntry | None:
+    """The origin region retired a shared entry: its copy here is retired too (idempotent).
+
+    A withdrawal of an older version than the one here changes nothing; only the origin region
+    may withdraw (``kb_wrong_origin``)."""
+    from tongban.hotline import knowledge
+
+    try:
+        key = uuid.UUID(uid)
+        withdrawn = int(version)
+    except (ValueError, TypeError) as exc:
+        raise _invalid_entry(0) from exc
+    entry = (
+        KnowledgeEntry.objects.select_for_update()
+        .filter(uid=key, status=KnowledgeStatus.PUBLISHED)
+        .order_by("-version")
+        .first()
+    )
+    if entry is None:
+        return None
+    if entry.origin_region_id != sender_region or entry.origin_region_id == settings.TONGBAN_REGION:
+        raise PermissionDenied(_("A region shares only the entries it wrote."), code="kb_wrong_origin")
+    if entry.version > withdrawn:
+        return entry
+    entry.status = KnowledgeStatus.RETIRED
+    entry.save(update_fields=["status", "updated_at"])
+    knowledge.reindex(entry)
+    events.knowledge_changed(
+        entry=entry, action="withdrawn", actor=None, role="federation", reason=f"withdrawn by {sender_region}"
+    )
+    return entry
 
 
 # ------------------------------------------------------------------ Open311 keys

@@ -15,6 +15,8 @@ from django.utils import timezone
 from tongban.core.audit import verify_all
 from tongban.core.errors import ApplicationError, InvalidTransition, PermissionDenied, ValidationFailed
 from tongban.core.models import AuditEvent
+from tongban.federation.models import OutboxMessage
+from tongban.federation.tests.factories import PeerFactory
 from tongban.hotline import knowledge, selectors, services, sla
 from tongban.hotline.constants import TRANSITIONS, KnowledgeStatus, TicketAction, TicketStatus
 from tongban.hotline.models import Ticket, TicketTransfer
@@ -423,6 +425,7 @@ def test_transfer_to_beijing_outbox_message_and_outcome_back_then_revisit() -> N
     ln = f.line()
     t = f.ticket(ln, content="在北京朝阳区办理的社保转移到天津一直没有到账", caller_phone="13900001111")
     beijing = Region.objects.get(code="110000")
+    PeerFactory.create(region_code="110000")
     # when the agent transfers it
     transfer = services.ticket_transfer(ticket=t, actor=ln.agent, to_region=beijing, reason="属北京市办理事项")
     t.refresh_from_db()
@@ -430,7 +433,9 @@ def test_transfer_to_beijing_outbox_message_and_outcome_back_then_revisit() -> N
     assert t.status == TicketStatus.TRANSFERRED and t.transferred_to == beijing
     assert transfer.status == "pending" and transfer.payload["to_region"] == "110000"
     assert "13900001111" not in json.dumps(transfer.payload, ensure_ascii=False)
-    services.transfer_mark_sent(message_id=transfer.message_id)
+    queued = OutboxMessage.objects.get(type=services.TRANSFER_MESSAGE)
+    assert queued.recipient_region == "110000" and queued.payload == transfer.payload
+    services.transfer_mark_sent(message_id=transfer.message_id, sender_region="110000", remote_number="BJ1")
     # when Beijing's outcome comes back (twice: the federation retries)
     outcome = {
         "type": services.OUTCOME_MESSAGE,
@@ -440,8 +445,8 @@ def test_transfer_to_beijing_outbox_message_and_outcome_back_then_revisit() -> N
         "reply": "北京市社保中心已完成转移，资金三个工作日内到账。",
         "on_time": True,
     }
-    services.transfer_outcome_receive(payload=outcome)
-    services.transfer_outcome_receive(payload=outcome)
+    services.transfer_outcome_receive(payload=outcome, sender_region="110000")
+    services.transfer_outcome_receive(payload=outcome, sender_region="110000")
     t.refresh_from_db()
     # then the ticket is closed with Beijing's reply, once, and the originating line revisits
     assert t.status == TicketStatus.CLOSED and "社保中心" in t.reply
@@ -453,6 +458,10 @@ def test_transfer_to_beijing_outbox_message_and_outcome_back_then_revisit() -> N
 def test_transfer_refusals() -> None:
     ln = f.line()
     t = f.ticket(ln)
+    with pytest.raises(ValidationFailed) as not_peer:
+        services.ticket_transfer(ticket=t, actor=ln.agent, to_region=Region.objects.get(code="130000"), reason="x")
+    assert not_peer.value.code == "transfer_region_not_peer"
+    PeerFactory.create(region_code="130000")
     with pytest.raises(ValidationFailed):
         services.ticket_transfer(ticket=t, actor=ln.agent, to_region=Region.objects.get(code="120000"), reason="x")
     with pytest.raises(ValidationFailed):
@@ -468,6 +477,8 @@ def test_transfer_refusals() -> None:
     }
     with pytest.raises(PermissionDenied):
         services.transfer_outcome_receive(payload=forged)
+    with pytest.raises(PermissionDenied):
+        services.transfer_outcome_receive(payload={**forged, "from_region": "130000"}, sender_region="110000")
     with pytest.raises(ApplicationError):
         services.transfer_outcome_receive(payload={**forged, "message_id": str(uuid.uuid4())})
 
@@ -489,9 +500,10 @@ def test_receiving_node_makes_a_local_ticket_once_and_builds_the_outcome(setting
         },
     }
     # when it arrives twice
-    first = services.transfer_receive(payload=payload)
-    second = services.transfer_receive(payload=payload)
+    first = services.transfer_receive(payload=payload, sender_region="110000")
+    second = services.transfer_receive(payload=payload, sender_region="110000")
     assert first.pk == second.pk and first.channel == "transfer" and first.caller_anonymous
+    assert first.transferred_from_id == "110000"
     # then it is handled here and the outcome message can be built
     services.ticket_dispatch(ticket=first, actor=ln.agent, department=ln.amr)
     services.ticket_accept(ticket=first, actor=ln.amr_handler)

@@ -1,4 +1,5 @@
-"""``tongban hotline tick`` (overdue tickets to 督办), ``train`` (dispatch model), ``kb-export`` / ``kb-import``."""
+"""``tongban hotline tick`` (overdue tickets to 督办), ``train`` (dispatch model), ``kb-export`` / ``kb-import``,
+``kb-pull [REGION]`` (ask peer nodes for their shared knowledge base over the federation)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tongban.core.context import RequestContext, bound
 from tongban.core.errors import ApplicationError
-from tongban.hotline import dispatch, services
+from tongban.hotline import dispatch, federation, services
 
 
 class Command(BaseCommand):
-    help = "12345 hotline: 'tick', 'train', 'kb-export [FILE]', 'kb-import FILE'."
+    help = "12345 hotline: 'tick', 'train', 'kb-export [FILE]', 'kb-import FILE', 'kb-pull [REGION]'."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("action", choices=["tick", "train", "kb-export", "kb-import"])
-        parser.add_argument("file", nargs="?", default="-")
+        parser.add_argument("action", choices=["tick", "train", "kb-export", "kb-import", "kb-pull"])
+        parser.add_argument("file", nargs="?", default="-", help="the file (kb-export, kb-import) or region (kb-pull)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -37,6 +38,13 @@ class Command(BaseCommand):
                     f"trained on {result.samples} tickets; held-out accuracy {result.accuracy:.3f}, "
                     f"rules {result.rule_accuracy:.3f}"
                 )
+            elif action == "kb-pull":
+                region = None if options["file"] == "-" else options["file"]
+                try:
+                    asked = federation.kb_pull(actor=None, region=region)
+                except ApplicationError as exc:
+                    raise CommandError(f"{exc.code}: {exc.message}") from exc
+                self.stdout.write("asked " + (", ".join(asked) or "no peer"))
             elif action == "kb-export":
                 text = json.dumps(services.kb_export_shareable(), ensure_ascii=False, indent=1)
                 if options["file"] == "-":
