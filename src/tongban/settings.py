@@ -195,9 +195,17 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_bool("TONGBAN_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Browsers share cookies between ports of one host: nodes run side by side on one machine (the
+# three-node demo) need cookie names of their own, e.g. TONGBAN_COOKIE_PREFIX=tongban110000_.
+TONGBAN_COOKIE_PREFIX = os.environ.get("TONGBAN_COOKIE_PREFIX", "")
+SESSION_COOKIE_NAME = TONGBAN_COOKIE_PREFIX + "sessionid"
+CSRF_COOKIE_NAME = TONGBAN_COOKIE_PREFIX + "csrftoken"
 
 # OpenID Connect provider (django-oauth-toolkit) at /o/; see tongban.accounts.oidc.
 from tongban.accounts.oidc_keys import load_or_create_rsa_key  # noqa: E402
+
+# Named so that models may point at it (accounts.PeerLoginClient); the default of django-oauth-toolkit.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
@@ -216,7 +224,10 @@ OAUTH2_PROVIDER = {
         "profile": _("Your name, masked ID number and the enterprises you act for"),
         "phone": _("Your mobile phone number"),
         "email": _("Your email address"),
+        # Only for peer regions' nodes (accounts.scopes): they keep an account for the resident (ADR 0014).
+        "id_number": _("Your full ID number (for the node of another region you log in at)"),
     },
+    "SCOPES_BACKEND_CLASS": "tongban.accounts.scopes.TongbanScopes",
     "DEFAULT_SCOPES": ["openid"],
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,

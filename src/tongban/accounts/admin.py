@@ -11,7 +11,17 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
-from tongban.accounts.models import Enterprise, EnterpriseMember, LoginAttempt, Notification, StaffRole, User
+from tongban.accounts.models import (
+    Enterprise,
+    EnterpriseMember,
+    FederatedIdentity,
+    HomeRegionClient,
+    LoginAttempt,
+    Notification,
+    PeerLoginClient,
+    StaffRole,
+    User,
+)
 
 
 class StaffRoleInline(admin.TabularInline[StaffRole, User]):
@@ -105,3 +115,32 @@ def _admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = No
 
 
 admin.site.login = _admin_login  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------- cross-region login (ADR 0014): read-only
+
+
+class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(FederatedIdentity)
+class FederatedIdentityAdmin(_ReadOnly):
+    list_display = ["user", "home_region", "subject", "linked_at", "last_login_at"]
+    list_filter = ["home_region"]
+    search_fields = ["user__username", "user__full_name", "subject"]
+
+
+@admin.register(HomeRegionClient)
+class HomeRegionClientAdmin(_ReadOnly):
+    list_display = ["region_code", "client_id", "issuer", "registered_at"]
+    exclude = ["client_secret"]
+
+
+@admin.register(PeerLoginClient)
+class PeerLoginClientAdmin(_ReadOnly):
+    list_display = ["region_code", "application", "redirect_uri", "registered_at"]

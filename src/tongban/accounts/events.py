@@ -193,3 +193,68 @@ def access_token_issued(*, user: User, application: Any, scope: str, expires: st
         actor_role=_role(actor),
         data={"client_id": application.client_id, "scope": scope, "expires": expires},
     )
+
+
+# ---------------------------------------------------------------- cross-region login (ADR 0014)
+
+
+def peer_login_client_registered(*, application: Any, region: str, redirect_uri: str, rekeyed: bool) -> AuditEvent:
+    """Provider side: a peer node registered itself (signed statement) as an OIDC client here."""
+    return audit.record(
+        stream=f"oidc_client:{application.client_id}",
+        action="accounts.peer_login_client_registered",
+        object_type="oauth2_provider.application",
+        object_id=application.pk,
+        actor=None,
+        actor_role=f"peer:{region}",
+        data={"region": region, "redirect_uri": redirect_uri, "rekeyed": rekeyed},
+    )
+
+
+def home_region_client_registered(*, client: Any, actor: User | None) -> AuditEvent:
+    """Relying-party side: this node holds a client registration at a peer's provider."""
+    return audit.record(
+        stream=f"federated-login:{client.region_code}",
+        action="accounts.home_region_client_registered",
+        object_type="accounts.homeregionclient",
+        object_id=client.pk,
+        actor=actor,
+        actor_role=_role(actor),
+        data={"region": client.region_code, "client_id": client.client_id, "issuer": client.issuer},
+    )
+
+
+def federated_user_linked(*, user: User, region: str, subject: str) -> AuditEvent:
+    return audit.record(
+        stream=user_stream(user),
+        action="accounts.federated_user_linked",
+        object_type="accounts.user",
+        object_id=user.pk,
+        actor=user,
+        actor_role=_role(user),
+        data={"home_region": region, "subject": subject, "id_number": mask_id_number(user.id_number)},
+    )
+
+
+def federated_login_succeeded(*, user: User, region: str, first: bool) -> AuditEvent:
+    return audit.record(
+        stream=user_stream(user),
+        action="accounts.login_succeeded",
+        object_type="accounts.user",
+        object_id=user.pk,
+        actor=user,
+        actor_role=_role(user),
+        data={"method": "home_region_oidc", "home_region": region, "first": first},
+    )
+
+
+def federated_login_failed(*, region: str, code: str) -> AuditEvent:
+    return audit.record(
+        stream=f"federated-login:{region[:6]}",
+        action="accounts.federated_login_failed",
+        object_type="region",
+        object_id=region[:6],
+        actor=None,
+        actor_role="system",
+        data={"code": code},
+    )

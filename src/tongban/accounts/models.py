@@ -218,3 +218,76 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.purpose} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class FederatedIdentity(models.Model):
+    """A local account that stands for a resident of a peer region (跨省通办 login, ADR 0014).
+
+    The person logs in at their home region's node (an OpenID Connect provider); this node keeps
+    the pair (home region, subject) the provider gave it and never holds a password for them.
+    """
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="federated_identity", verbose_name=_("user")
+    )
+    home_region = models.CharField(_("home region"), max_length=6)
+    issuer = models.CharField(_("issuer"), max_length=300)
+    subject = models.CharField(_("subject at the home region"), max_length=255)
+    linked_at = models.DateTimeField(_("linked at"), auto_now_add=True)
+    last_login_at = models.DateTimeField(_("last login at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("federated identity")
+        verbose_name_plural = _("federated identities")
+        constraints = [
+            models.UniqueConstraint(fields=["home_region", "subject"], name="federated_identity_subject_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.home_region}:{self.subject}"
+
+
+class HomeRegionClient(models.Model):
+    """This node's client registration at a peer region's OpenID Connect provider (relying-party side)."""
+
+    region_code = models.CharField(_("region code"), max_length=6, unique=True)
+    issuer = models.CharField(_("issuer"), max_length=300)
+    client_id = models.CharField(_("client id"), max_length=100)
+    client_secret = models.CharField(_("client secret"), max_length=255)
+    redirect_uri = models.CharField(_("redirect URI"), max_length=500)
+    authorization_endpoint = models.CharField(_("authorization endpoint"), max_length=500)
+    token_endpoint = models.CharField(_("token endpoint"), max_length=500)
+    jwks_uri = models.CharField(_("JWKS URI"), max_length=500)
+    jwks = models.JSONField(_("ID token keys (JWKS)"))
+    registered_at = models.DateTimeField(_("registered at"))
+
+    class Meta:
+        verbose_name = _("home-region login client")
+        verbose_name_plural = _("home-region login clients")
+        ordering = ["region_code"]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.client_id}"
+
+
+class PeerLoginClient(models.Model):
+    """A peer node registered here as an OpenID Connect client (provider side), by a signed statement."""
+
+    region_code = models.CharField(_("region code"), max_length=6, unique=True)
+    application = models.OneToOneField(
+        "oauth2_provider.Application",
+        on_delete=models.CASCADE,
+        related_name="peer_login_client",
+        verbose_name=_("application"),
+    )
+    redirect_uri = models.CharField(_("redirect URI"), max_length=500)
+    last_statement_sent = models.DateTimeField(_("time of the last registration statement"))
+    registered_at = models.DateTimeField(_("registered at"))
+
+    class Meta:
+        verbose_name = _("peer login client")
+        verbose_name_plural = _("peer login clients")
+        ordering = ["region_code"]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.redirect_uri}"

@@ -7,6 +7,8 @@ JWKS, userinfo, discovery); this module decides the claims:
             cannot join their records on it;
 ``kind``    ``resident`` / ``enterprise`` / ``staff`` (scope ``openid``);
 ``region``  the home region's GB/T 2260 code (scope ``openid``);
+``id_number`` the full ID number, only with scope ``id_number``, which only peer regions'
+            nodes may ask for (``accounts.scopes``, ADR 0014);
 ``name``, ``id_number_masked`` (``110101********1234``), ``enterprises`` (USCC, name, role
 of each enterprise the person may act for today) and, for staff, ``roles`` (department and
 role) with scope ``profile``; ``phone_number`` with ``phone``; ``email`` with ``email``.
@@ -32,6 +34,7 @@ SCOPE_DESCRIPTIONS = {
     "profile": _("Your name, masked ID number and the enterprises you act for"),
     "phone": _("Your mobile phone number"),
     "email": _("Your email address"),
+    "id_number": _("Your full ID number (for the node of another region you log in at)"),
 }
 
 
@@ -49,6 +52,7 @@ def user_claims(user: User) -> dict[str, Any]:
     }
     if user.id_number:
         claims["id_number_masked"] = mask_id_number(user.id_number)
+        claims["id_number"] = user.id_number  # released only with the scope id_number (peer nodes)
     roles = {
         m.enterprise_id: m.role
         for m in EnterpriseMember.objects.filter(user=user, active=True).only("enterprise_id", "role")
@@ -78,6 +82,7 @@ class TongbanOAuth2Validator(OAuth2Validator):  # type: ignore[misc]
         "id_number_masked": "profile",
         "enterprises": "profile",
         "roles": "profile",
+        "id_number": "id_number",  # peer regions' nodes only (accounts.scopes, ADR 0014)
     }
 
     def get_claim_dict(self, request: Any) -> dict[str, Any]:
@@ -98,6 +103,7 @@ class TongbanOAuth2Validator(OAuth2Validator):  # type: ignore[misc]
             "amr",
             "name",
             "id_number_masked",
+            "id_number",
             "enterprises",
             "roles",
             "phone_number",

@@ -1,12 +1,18 @@
 from django.urls import path
 
-from tongban.accounts import views
+from tongban.accounts import federated_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("login/code/", views.login_code_view, name="login_code"),
+    path("login/region/<str:region_code>/", federated_views.federated_login_start, name="federated_login_start"),
+    path(
+        "login/region/<str:region_code>/callback/",
+        federated_views.federated_login_callback,
+        name="federated_login_callback",
+    ),
     path("logout/", views.logout_view, name="logout"),
     path("register/", views.register_view, name="register"),
     path("profile/", views.profile_view, name="profile"),

@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tongban.accounts import events, selectors, services
+from tongban.accounts import events, federated_login, selectors, services
 from tongban.accounts.constants import MemberRole
 from tongban.accounts.models import Enterprise, EnterpriseMember, User
 from tongban.accounts.notifications import (
@@ -142,7 +142,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request.session[LOGIN_NEXT_KEY] = _safe_next(request, next_url)
             return redirect("accounts:login_code")
     status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
+    context = {"form": form, "next": next_url, "home_regions": federated_login.login_regions()}
+    return render(request, "accounts/login.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])

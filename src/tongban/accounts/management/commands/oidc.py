@@ -3,8 +3,11 @@ and issue bearer tokens for machine clients.
 
     tongban oidc client --name 公积金中心业务系统 --redirect-uri https://gjj.example.gov.cn/oidc/callback
     tongban oidc token --client-id ID --username USER [--scope "openid profile"] [--seconds 3600]
+    tongban oidc peer-register [REGION]
 
 ``client`` prints the client id and secret (the secret is shown once; only its hash is kept).
+``peer-register [REGION]`` registers this node as a client of each peer's (or one peer's) provider by
+a signed statement, for the cross-region login (ADR 0014); the first login does it too when needed.
 ``token`` prints an access token for ``Authorization: Bearer`` on ``/api/v1/`` and ``/o/userinfo/``.
 """
 
@@ -16,14 +19,17 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tongban.accounts import services
+from tongban.accounts import federated_login, services
 from tongban.accounts.models import User
 from tongban.core.context import RequestContext, bound
 from tongban.core.errors import ApplicationError
 
 
 class Command(BaseCommand):
-    help = "OpenID Connect: 'oidc client --name N --redirect-uri URI', 'oidc token --client-id ID --username U'."
+    help = (
+        "OpenID Connect: 'oidc client --name N --redirect-uri URI', 'oidc token --client-id ID --username U', "
+        "'oidc peer-register [REGION]'."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -36,6 +42,8 @@ class Command(BaseCommand):
         token.add_argument("--username", required=True)
         token.add_argument("--scope", default="openid profile")
         token.add_argument("--seconds", type=int, default=3600)
+        peer = sub.add_parser("peer-register", help="register this node at the peers' providers (cross-region login)")
+        peer.add_argument("region", nargs="?", default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
         with bound(RequestContext(source="cli")):
@@ -49,6 +57,14 @@ class Command(BaseCommand):
                     self.stdout.write(
                         json.dumps({"client_id": registered.client_id, "client_secret": registered.client_secret})
                     )
+                    return
+                if options["action"] == "peer-register":
+                    regions = (
+                        [options["region"]] if options["region"] else [r.code for r in federated_login.login_regions()]
+                    )
+                    for region in regions:
+                        client = federated_login.home_region_client_register(region_code=region)
+                        self.stdout.write(f"{region} {client.client_id} {client.issuer}")
                     return
                 user = User.objects.filter(username=options["username"]).first()
                 if user is None:
