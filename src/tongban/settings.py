@@ -224,7 +224,7 @@ OAUTH2_PROVIDER = {
         "profile": _("Your name, masked ID number and the enterprises you act for"),
         "phone": _("Your mobile phone number"),
         "email": _("Your email address"),
-        # Only for peer regions' nodes (accounts.scopes): they keep an account for the resident (ADR 0014).
+        # Only for peer regions' nodes (accounts.scopes): they keep an account for the resident (ADR 0015).
         "id_number": _("Your full ID number (for the node of another region you log in at)"),
     },
     "SCOPES_BACKEND_CLASS": "tongban.accounts.scopes.TongbanScopes",

@@ -117,7 +117,7 @@ def _admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = No
 admin.site.login = _admin_login  # type: ignore[method-assign]
 
 
-# ---------------------------------------------------------------- cross-region login (ADR 0014): read-only
+# ---------------------------------------------------------------- cross-region login (ADR 0015): read-only
 
 
 class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]

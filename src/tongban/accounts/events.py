@@ -195,7 +195,7 @@ def access_token_issued(*, user: User, application: Any, scope: str, expires: st
     )
 
 
-# ---------------------------------------------------------------- cross-region login (ADR 0014)
+# ---------------------------------------------------------------- cross-region login (ADR 0015)
 
 
 def peer_login_client_registered(*, application: Any, region: str, redirect_uri: str, rekeyed: bool) -> AuditEvent:

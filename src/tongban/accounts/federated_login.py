@@ -1,6 +1,6 @@
 """Cross-region login (跨省通办): a resident of a peer region logs in here with their home region's account.
 
-This node is an OpenID Connect relying party of each peer's provider (ADR 0014):
+This node is an OpenID Connect relying party of each peer's provider (ADR 0015):
 
 1. **Client registration, by signed statement.** The first time someone picks a peer region, this
    node signs a registration statement with its node key (``federation.statements``) and POSTs it

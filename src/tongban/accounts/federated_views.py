@@ -1,4 +1,4 @@
-"""Pages of the cross-region login (ADR 0014): start a login at a peer region's provider, its callback,
+"""Pages of the cross-region login (ADR 0015): start a login at a peer region's provider, its callback,
 and the endpoint where a peer node registers itself as an OIDC client here."""
 
 from __future__ import annotations

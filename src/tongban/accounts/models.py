@@ -221,7 +221,7 @@ class OneTimeCode(models.Model):
 
 
 class FederatedIdentity(models.Model):
-    """A local account that stands for a resident of a peer region (跨省通办 login, ADR 0014).
+    """A local account that stands for a resident of a peer region (跨省通办 login, ADR 0015).
 
     The person logs in at their home region's node (an OpenID Connect provider); this node keeps
     the pair (home region, subject) the provider gave it and never holds a password for them.

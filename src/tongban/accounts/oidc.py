@@ -8,7 +8,7 @@ JWKS, userinfo, discovery); this module decides the claims:
 ``kind``    ``resident`` / ``enterprise`` / ``staff`` (scope ``openid``);
 ``region``  the home region's GB/T 2260 code (scope ``openid``);
 ``id_number`` the full ID number, only with scope ``id_number``, which only peer regions'
-            nodes may ask for (``accounts.scopes``, ADR 0014);
+            nodes may ask for (``accounts.scopes``, ADR 0015);
 ``name``, ``id_number_masked`` (``110101********1234``), ``enterprises`` (USCC, name, role
 of each enterprise the person may act for today) and, for staff, ``roles`` (department and
 role) with scope ``profile``; ``phone_number`` with ``phone``; ``email`` with ``email``.
@@ -82,7 +82,7 @@ class TongbanOAuth2Validator(OAuth2Validator):  # type: ignore[misc]
         "id_number_masked": "profile",
         "enterprises": "profile",
         "roles": "profile",
-        "id_number": "id_number",  # peer regions' nodes only (accounts.scopes, ADR 0014)
+        "id_number": "id_number",  # peer regions' nodes only (accounts.scopes, ADR 0015)
     }
 
     def get_claim_dict(self, request: Any) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Which OpenID Connect scopes a client may ask for.
 
 ``id_number`` (the full resident ID number) is released only to a peer region's node that
-registered itself with a signed statement (``PeerLoginClient``, ADR 0014): that node keeps a
+registered itself with a signed statement (``PeerLoginClient``, ADR 0015): that node keeps a
 local account for the resident. Department systems get ``id_number_masked`` with ``profile``.
 """
 

@@ -1,7 +1,7 @@
 """Signed one-off statements between nodes, answered at once (not queued like messages).
 
 Some exchanges need an answer in the same HTTP round trip — e.g. a node registering itself
-as an OpenID Connect client at a peer's provider (ADR 0014). The caller signs a JSON
+as an OpenID Connect client at a peer's provider (ADR 0015). The caller signs a JSON
 statement with its node key (``{"id", "sender", "recipient", "sent", ...}``, its own ``typ``);
 the receiver checks it exactly as it checks a message — an active peer, a pinned key (refreshed
 once on an unknown key id), the signature, the recipient, the clock skew — and signs its answer

@@ -10,5 +10,5 @@ urlpatterns = [
     path("messages", views.messages, name="messages"),
     path("messages/batch", views.messages_batch, name="messages_batch"),
     path("catalog", views.catalog, name="catalog"),
-    path("oidc-clients", federated_views.peer_client_register, name="oidc_clients"),  # ADR 0014
+    path("oidc-clients", federated_views.peer_client_register, name="oidc_clients"),  # ADR 0015
 ]

@@ -1,4 +1,4 @@
-"""Cross-region login (ADR 0014), in one process: the provider side's registration endpoint, the
+"""Cross-region login (ADR 0015), in one process: the provider side's registration endpoint, the
 ID-token checks with real RSA signatures, the callback's state handling and the local account.
 
 The whole redirect dance between two real nodes is in ``test_federated_login_multinode.py``.

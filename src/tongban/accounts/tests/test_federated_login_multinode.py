@@ -1,4 +1,4 @@
-"""Cross-region login over real HTTP between real nodes (ADR 0014).
+"""Cross-region login over real HTTP between real nodes (ADR 0015).
 
 Three gunicorn nodes on loopback, each with its own SQLite database, keys and cookie names:
 Beijing (A) and Tianjin (B) trust each other; A trusts Hebei (C), which does not trust A.

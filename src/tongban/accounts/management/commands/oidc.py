@@ -7,7 +7,7 @@ and issue bearer tokens for machine clients.
 
 ``client`` prints the client id and secret (the secret is shown once; only its hash is kept).
 ``peer-register [REGION]`` registers this node as a client of each peer's (or one peer's) provider by
-a signed statement, for the cross-region login (ADR 0014); the first login does it too when needed.
+a signed statement, for the cross-region login (ADR 0015); the first login does it too when needed.
 ``token`` prints an access token for ``Authorization: Bearer`` on ``/api/v1/`` and ``/o/userinfo/``.
 """
 
