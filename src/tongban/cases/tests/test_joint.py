@@ -76,6 +76,10 @@ def third() -> KeyedPeer:
 
 @pytest.fixture
 def item() -> ServiceItem:
+    return joint_item()
+
+
+def joint_item() -> ServiceItem:
     """This region's 养老保险关系转移接续, handled jointly, with an ID card material."""
     base = BaseItemFactory(base_code=PENSION, name="养老保险关系转移接续")
     made = cast(
