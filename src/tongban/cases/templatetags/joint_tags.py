@@ -59,6 +59,13 @@ def joint_panel(context: dict[str, Any], case: Case, viewer: Any) -> dict[str, A
     return out
 
 
+@register.inclusion_tag("cases/joint/_apply_note.html")
+def joint_apply_note(item: Any, case: Case | None) -> dict[str, Any]:
+    """On the apply page of a joint item: how the joint application is made (save, then submit it jointly)."""
+    joint = getattr(item, "cross_region_mode", "") == CrossRegionMode.JOINT
+    return {"show": joint, "case": case if case is not None and case.status == CaseStatus.DRAFT else None}
+
+
 @register.simple_tag
 def joint_badge(case: Case) -> SafeString | str:
     """“多地联办 · 转出” next to a case that is a step of a joint case (workbench rows)."""

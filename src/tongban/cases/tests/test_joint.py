@@ -672,3 +672,48 @@ def test_the_demo_has_both_transfer_items_joint_in_three_regions_and_reloads_unc
     before = (ServiceItem.objects.count(), User.objects.count(), list(items.values_list("pk", "updated_at")))
     seed()
     assert (ServiceItem.objects.count(), User.objects.count(), list(items.values_list("pk", "updated_at"))) == before
+
+
+def test_applying_at_the_source_asks_the_destination_for_the_transfer_in(item: ServiceItem, peer: KeyedPeer) -> None:
+    # given a resident's draft at Tianjin, the region they leave
+    applicant = applicant_user()
+    case = draft(item, applicant)
+    # when they apply with Beijing as the region they move to
+    joint = joint_services.joint_case_apply(case=case, actor=applicant, other_region=PEER, role="outgoing")
+    # then this node runs the transfer out and Beijing is asked to open the transfer in
+    assert (joint.source_region, joint.destination_region) == (HERE, PEER)
+    assert joint.steps.get(role="outgoing").case == case
+    assert sent(MSG_OPEN)[0]["role"] == "incoming"
+    # and a bad role is refused with its code
+    other = draft(item, applicant)
+    with pytest.raises(ApplicationError) as refused:
+        joint_services.joint_case_apply(case=other, actor=applicant, other_region=PEER, role="sideways")
+    assert refused.value.code == "joint_invalid_role"
+
+
+def test_the_housing_fund_certificate_has_its_own_fields() -> None:
+    # given the 住房公积金转移接续 certificate, which has no personal pension account
+    data = {"certificate_number": "GJJ-1", "contribution_months": "60", "fund_transferred": "8000"}
+    # when it is checked, with and without a pension field
+    cleaned = joint_services.clean_certificate(base_code="000131002000", data=data)
+    with pytest.raises(ApplicationError) as refused:
+        joint_services.clean_certificate(base_code="000131002000", data={**data, "account_balance": "1.00"})
+    # then amounts are normalised and the foreign field is refused
+    assert cleaned == {"certificate_number": "GJJ-1", "contribution_months": "60", "fund_transferred": "8000.00"}
+    assert set(cast(dict[str, Any], refused.value.details)) == {"account_balance"}
+
+
+def test_the_apply_page_explains_the_joint_application_and_my_cases_marks_it(
+    client: Client, item: ServiceItem, peer: KeyedPeer
+) -> None:
+    # given a resident with a draft of the joint item
+    applicant = applicant_user()
+    case = draft(item, applicant)
+    client.force_login(applicant)
+    # when they open the apply page of their draft
+    page = client.get(f"/cases/{case.pk}/edit/").content.decode()
+    # then it explains the joint application and links to the case page's joint form
+    assert 'id="joint-apply-note"' in page and f"/cases/{case.pk}/#joint" in page
+    # when the draft is submitted as a joint case, then "my cases" marks it as the transfer-in step
+    joint_services.joint_case_apply(case=case, actor=applicant, other_region=PEER)
+    assert 'data-joint-step="incoming"' in client.get("/cases/mine/").content.decode()
