@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "tongban.licences",
     "tongban.hotline",
     "tongban.federation",
+    "tongban.forwarding",
     "tongban.web",
     "oauth2_provider",
 ]

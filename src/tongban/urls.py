@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("tongban.licences.wellknown_urls")),
     path("licences/", include("tongban.licences.urls")),
     path("cases/", include("tongban.cases.urls")),
+    path("cross-region/", include("tongban.forwarding.urls")),
     path("hotline/", include("tongban.hotline.urls")),
     path("open311/v2/", include("tongban.hotline.open311_urls")),
     path("federation/v1/", include("tongban.federation.urls")),

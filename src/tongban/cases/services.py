@@ -22,7 +22,7 @@ from tongban.accounts.constants import StaffRoleKind, UserKind
 from tongban.accounts.models import Enterprise, StaffRole, User
 from tongban.accounts.notifications import notify
 from tongban.accounts.selectors import user_can_act_for
-from tongban.cases import events
+from tongban.cases import events, signals
 from tongban.cases.constants import (
     DEFAULT_GAP_DAYS,
     DEFAULT_VERIFICATION_DAYS,
@@ -182,6 +182,9 @@ def _transition(
         from tongban.cases.joint.services import case_transitioned
 
         case_transitioned(case=case, action=action.value, reason=reason, actor=actor)
+    signals.case_transitioned.send(
+        sender=Case, case=case, action=action.value, from_status=previous, actor=actor, role=role, reason=reason
+    )
     label = CaseStatus(case.status).label
     _notify_applicant(
         case,

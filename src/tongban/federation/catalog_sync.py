@@ -51,6 +51,25 @@ def _item_dict(item: Any) -> dict[str, Any]:
         "materials": [{"name": m} for m in snap.materials],
         "result_form": snap.result_form,
         "result_name": snap.result_name,
+        # What a peer needs to receive an application for this item (异地代收, 全程网办; see tongban.forwarding).
+        "application": {
+            "cross_region_mode": item.cross_region_mode,
+            "department": item.department.name,
+            "legal_limit_days": item.legal_limit_days,
+            "promised_limit_days": item.promised_limit_days,
+            "form_fields": item.form_fields or [],
+            "situations": item.situations or [],
+            "materials": [
+                {
+                    "code": m.code,
+                    "name": m.name,
+                    "required": m.required,
+                    "gap_allowed": m.gap_allowed,
+                    "applies_when": m.applies_when or [],
+                }
+                for m in item.materials.all()
+            ],
+        },
     }
 
 
@@ -59,7 +78,7 @@ def catalog_document() -> dict[str, Any]:
     items = (
         catalog_selectors.published_items()
         .filter(region_id=signing.own_region())
-        .select_related("region", "base")
+        .select_related("region", "base", "department")
         .prefetch_related(Prefetch("materials", queryset=Material.objects.order_by("order", "id")))
         .order_by("code")
     )

@@ -1,0 +1,415 @@
+"""The deciding node (B): register a peer's application as a case of B's department, apply its
+corrections and its delivery, and tell the origin about every state change.
+
+Every function runs inside the handler's transaction (``federation.services.message_receive``).
+Checks that concern the sender (a forwarding id of another peer, a malformed payload) raise,
+so the message is kept as refused by its handler with the code and nothing is written.
+Business refusals of a complete submission (unknown item, invalid form, a file whose SHA-256
+does not match) are answered to the origin with a ``forwarding.refused`` message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from tongban.cases import events as case_events
+from tongban.cases import services as case_services
+from tongban.cases.constants import CaseAction, CaseChannel, CaseStatus
+from tongban.cases.forms import clean_situations
+from tongban.cases.models import Case, CaseMaterial
+from tongban.cases.uploads import delete_stored, store_upload
+from tongban.catalog.constants import CrossRegionMode, ItemStatus
+from tongban.catalog.models import ServiceItem
+from tongban.core.errors import ApplicationError
+from tongban.federation import signing
+from tongban.federation.services import message_send
+from tongban.forwarding import errors, events, payloads
+from tongban.forwarding.constants import MSG_REFUSED, MSG_STATUS, ForwardMode
+from tongban.forwarding.models import ForwardedCase, IncomingBundle, IncomingFilePart
+
+logger = logging.getLogger("tongban.forwarding")
+PEER_ROLE = events.PEER_ROLE
+
+# Which items a peer may forward, by mode (the item's 跨省通办 mode in the catalog).
+MODES_ALLOWED: dict[str, frozenset[str]] = {
+    ForwardMode.ONLINE: frozenset({CrossRegionMode.ONLINE}),
+    ForwardMode.PROXY_RECEIPT: frozenset({CrossRegionMode.PROXY_RECEIPT, CrossRegionMode.ONLINE}),
+}
+
+
+def _link(sender: str, forward_id: Any) -> ForwardedCase:
+    """The forwarded case with this id *from this sender*; another peer's id is answered as unknown."""
+    link = ForwardedCase.objects.select_for_update().filter(forward_id=forward_id).first()
+    if link is None or link.origin_region != sender:
+        raise errors.ForwardNotFound()
+    return link
+
+
+def _refuse_foreign(sender: str, forward_id: Any) -> None:
+    owner = ForwardedCase.objects.filter(forward_id=forward_id).values_list("origin_region", flat=True).first()
+    if owner is not None and owner != sender:
+        raise errors.ForwardNotFound()
+
+
+def _bundle(sender: str, bundle_id: Any, forward_id: Any) -> IncomingBundle:
+    bundle = IncomingBundle.objects.select_for_update().filter(bundle_id=bundle_id).first()
+    if bundle is None:
+        return IncomingBundle.objects.create(bundle_id=bundle_id, origin_region=sender, forward_id=forward_id)
+    if bundle.origin_region != sender or (bundle.forward_id is not None and bundle.forward_id != forward_id):
+        raise errors.ForwardNotFound()
+    return bundle
+
+
+# ---------------------------------------------------------------- receiving
+
+
+def receive_part(*, sender: str, part: payloads.FilePart) -> None:
+    _refuse_foreign(sender, part.forward_id)
+    bundle = _bundle(sender, part.bundle_id, part.forward_id)
+    if bundle.applied_at is not None or bundle.refused_code:
+        return  # a late copy of a part already used
+    if bundle.manifest is not None:
+        expected = {f["material_code"]: f["parts"] for f in bundle.manifest["files"]}
+        if part.material_code in expected and expected[part.material_code] != part.parts:
+            raise errors.InvalidPayload(details=[{"field": "parts", "code": "parts_mismatch"}])
+    if not IncomingFilePart.objects.filter(bundle=bundle, material_code=part.material_code, part=part.part).exists():
+        IncomingFilePart.objects.create(
+            bundle=bundle, material_code=part.material_code, part=part.part, parts=part.parts, data=part.raw()
+        )
+    _try_apply(bundle)
+
+
+def _receive_manifest(*, sender: str, kind: str, forward_id: Any, bundle_id: Any, manifest: dict[str, Any]) -> None:
+    bundle = _bundle(sender, bundle_id, forward_id)
+    if bundle.manifest is not None:
+        return  # the same submission again: one effect
+    bundle.kind = kind
+    bundle.manifest = manifest
+    bundle.forward_id = forward_id
+    bundle.save(update_fields=["kind", "manifest", "forward_id"])
+    _try_apply(bundle)
+
+
+def receive_submit(*, sender: str, submit: payloads.Submit) -> None:
+    _refuse_foreign(sender, submit.forward_id)
+    _receive_manifest(
+        sender=sender,
+        kind="submit",
+        forward_id=submit.forward_id,
+        bundle_id=submit.bundle_id,
+        manifest=payloads.dump(submit),
+    )
+
+
+def receive_resubmit(*, sender: str, resubmit: payloads.Resubmit) -> None:
+    _link(sender, resubmit.forward_id)
+    _receive_manifest(
+        sender=sender,
+        kind="resubmit",
+        forward_id=resubmit.forward_id,
+        bundle_id=resubmit.bundle_id,
+        manifest=payloads.dump(resubmit),
+    )
+
+
+def receive_delivered(*, sender: str, delivered: payloads.Delivered) -> None:
+    """The origin handed the result over: the case is delivered and closed here too."""
+    link = _link(sender, delivered.forward_id)
+    if link.mode != ForwardMode.PROXY_RECEIPT:
+        raise errors.NotAllowed(code="not_proxy_receipt")
+    case = case_services._lock(link.case_id)
+    if case.status in (CaseStatus.DELIVERED, CaseStatus.CLOSED):
+        return
+    case_services._check(case, CaseAction.DELIVER)
+    case.tracking_number = delivered.tracking_number
+    case.delivered_at = delivered.delivered_at
+    case_services._transition(
+        case,
+        action=CaseAction.DELIVER,
+        actor=None,
+        role=PEER_ROLE,
+        fields=["tracking_number", "delivered_at"],
+        data={
+            "method": delivered.method,
+            "tracking_number": delivered.tracking_number,
+            "origin_region": sender,
+            "delivered_by": delivered.delivered_by,
+        },
+    )
+    case_services._check(case, CaseAction.CLOSE)
+    case.closed_at = timezone.now()
+    case_services._transition(
+        case,
+        action=CaseAction.CLOSE,
+        actor=None,
+        role=PEER_ROLE,
+        fields=["closed_at"],
+        notice=gettext("Your case is closed. Please rate our service."),
+    )
+
+
+# ---------------------------------------------------------------- applying a complete bundle
+
+
+def _complete(bundle: IncomingBundle) -> dict[str, bytes] | None:
+    assert bundle.manifest is not None
+    rows: dict[str, dict[int, bytes]] = {}
+    for row in IncomingFilePart.objects.filter(bundle=bundle).order_by("material_code", "part"):
+        rows.setdefault(row.material_code, {})[row.part] = bytes(row.data)
+    blobs = {}
+    for ref in bundle.manifest["files"]:
+        got = rows.get(ref["material_code"], {})
+        if any(i not in got for i in range(ref["parts"])):
+            return None
+        blobs[ref["material_code"]] = b"".join(got[i] for i in range(ref["parts"]))
+    return blobs
+
+
+def _verify(manifest: dict[str, Any], blobs: dict[str, bytes]) -> None:
+    for ref in manifest["files"]:
+        data = blobs[ref["material_code"]]
+        if len(data) != ref["size"] or hashlib.sha256(data).hexdigest() != ref["sha256"]:
+            raise ApplicationError(
+                gettext("A material file does not match its SHA-256 digest."),
+                code="file_digest_mismatch",
+                status=422,
+                details={"material": ref["material_code"]},
+            )
+
+
+def _try_apply(bundle: IncomingBundle) -> None:
+    if bundle.manifest is None or bundle.applied_at is not None or bundle.refused_code:
+        return
+    blobs = _complete(bundle)
+    if blobs is None:
+        return
+    manifest = bundle.manifest
+    try:
+        with transaction.atomic():
+            _verify(manifest, blobs)
+            if bundle.kind == "submit":
+                _register(bundle.origin_region, payloads.Submit.model_validate(manifest), blobs)
+            else:
+                _apply_correction(bundle.origin_region, payloads.Resubmit.model_validate(manifest), blobs)
+    except ApplicationError as exc:
+        logger.warning("forwarded %s %s refused: %s", bundle.kind, bundle.bundle_id, exc.code)
+        bundle.refused_code = exc.code
+        bundle.save(update_fields=["refused_code"])
+        IncomingFilePart.objects.filter(bundle=bundle).delete()
+        events.peer_refusal(origin=bundle.origin_region, forward_id=str(bundle.forward_id), code=exc.code)
+        _send_refusal(bundle, exc)
+        return
+    bundle.applied_at = timezone.now()
+    bundle.save(update_fields=["applied_at"])
+    IncomingFilePart.objects.filter(bundle=bundle).delete()
+
+
+def _send_refusal(bundle: IncomingBundle, exc: ApplicationError) -> None:
+    assert bundle.forward_id is not None
+    payload = payloads.Refused(
+        forward_id=bundle.forward_id, bundle_id=bundle.bundle_id, code=exc.code, message=str(exc.message)[:4000]
+    )
+    try:
+        message_send(
+            recipient_region=bundle.origin_region,
+            type=MSG_REFUSED,
+            payload=payloads.dump(payload),
+            correlation_id=str(bundle.forward_id),
+            actor=None,
+        )
+    except ApplicationError as send_error:  # the origin is no longer a peer: nobody to answer
+        logger.warning("refusal of %s not sent: %s", bundle.bundle_id, send_error.code)
+
+
+def _store(case: Case, code: str, data: bytes, ref: dict[str, Any]) -> CaseMaterial:
+    row = case_services._material_row(case, code)
+    stored = store_upload(case_id=case.pk, source=io.BytesIO(data), original_name=ref["original_name"])
+    if row.file.name:
+        delete_stored(row.file.name)
+    row.file.name = stored.path
+    row.original_name = stored.original_name
+    row.content_type = stored.content_type
+    row.size = stored.size
+    row.sha256 = stored.sha256
+    row.uploaded_at = timezone.now()
+    row.uploaded_by = None
+    row.status = "uploaded"
+    row.licence_number = ""
+    row.save(
+        update_fields=[
+            "file",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_at",
+            "uploaded_by",
+            "status",
+            "licence_number",
+        ]
+    )
+    case_events.material_uploaded(case=case, material=row, actor=None, role=PEER_ROLE)
+    return row
+
+
+def _register(origin: str, submit: payloads.Submit, blobs: dict[str, bytes]) -> Case:
+    """Register the application as a submitted case of the item's department (受理 is B's reviewers' call)."""
+    if ForwardedCase.objects.filter(forward_id=submit.forward_id).exists():
+        raise errors.forward_conflict()
+    item = (
+        ServiceItem.objects.filter(code=submit.item_code, status=ItemStatus.PUBLISHED, region_id=signing.own_region())
+        .select_related("department", "region")
+        .first()
+    )
+    if item is None:
+        raise ApplicationError(
+            gettext("This item is not open for applications."), code="item_not_available", status=409
+        )
+    if item.cross_region_mode not in MODES_ALLOWED[submit.mode]:
+        raise ApplicationError(
+            gettext("This item cannot be applied for from another region in this way."),
+            code="item_not_cross_region",
+            status=409,
+        )
+    resident = case_services._resident_for(
+        case_services.WindowApplicant(
+            id_number=submit.applicant.id_number, full_name=submit.applicant.full_name, phone=submit.applicant.phone
+        ),
+        item.region,
+    )
+    answers = clean_situations(item, submit.situations, complete=True)
+    cleaned = case_services._validate_form(item, submit.form_data, partial=False)
+    case_services._validate_delivery(submit.delivery.method, submit.delivery.address)
+    case = Case.objects.create(
+        applicant=resident,
+        item=item,
+        department=item.department,
+        region_id=item.region_id,
+        form_data=cleaned,
+        situations=answers,
+        channel=CaseChannel.PROXY if submit.mode == "proxy_receipt" else CaseChannel.ONLINE,
+        identity_check=submit.identity_check,
+        delivery_method=submit.delivery.method,
+        delivery_address=submit.delivery.address.strip()[:200],
+        delivery_recipient=submit.delivery.recipient.strip()[:120],
+        delivery_phone=submit.delivery.phone.strip()[:20],
+    )
+    CaseMaterial.objects.bulk_create([CaseMaterial(case=case, material=m) for m in item.materials.all()])
+    ForwardedCase.objects.create(
+        forward_id=submit.forward_id,
+        origin_region=origin,
+        mode=submit.mode,
+        case=case,
+        received_by_name=submit.received_by.name if submit.received_by else "",
+        received_at_office=submit.received_by.office if submit.received_by else "",
+    )
+    case_events.case_created(case=case, actor=None, role=PEER_ROLE)
+    events.on_case(
+        case,
+        action="forward_received",
+        origin=origin,
+        data={
+            "mode": submit.mode,
+            "identity_check": submit.identity_check,
+            "received_at": submit.received_at.isoformat(),
+            "files": len(blobs),
+        },
+    )
+    for code, data in blobs.items():
+        ref = next(f for f in payloads.dump(submit)["files"] if f["material_code"] == code)
+        _store(case, code, data, ref)
+    case.number = case_services._next_number(case)
+    case.submitted_at = timezone.now()
+    return case_services._transition(
+        case,
+        action=CaseAction.SUBMIT,
+        actor=None,
+        role=PEER_ROLE,
+        fields=["number", "submitted_at"],
+        data={"origin_region": origin, "mode": submit.mode},
+        notice=gettext("Your application, received in another region, was registered here."),
+    )
+
+
+def _apply_correction(origin: str, resubmit: payloads.Resubmit, blobs: dict[str, bytes]) -> Case:
+    link = _link(origin, resubmit.forward_id)
+    case = case_services._lock(link.case_id)
+    case_services._check(case, CaseAction.RESUBMIT)
+    refs = {f["material_code"]: f for f in payloads.dump(resubmit)["files"]}
+    for code, data in blobs.items():
+        _store(case, code, data, refs[code])
+    missing = case_services._missing_for_submission(case)
+    if missing:
+        case_services._raise_missing(case.item, missing)
+    case.submitted_at = timezone.now()
+    return case_services._transition(
+        case,
+        action=CaseAction.RESUBMIT,
+        actor=None,
+        role=PEER_ROLE,
+        fields=["submitted_at"],
+        reason=resubmit.note,
+        data={"origin_region": origin, "materials": sorted(blobs)},
+    )
+
+
+# ---------------------------------------------------------------- telling the origin
+
+
+def status_payload(case: Case, link: ForwardedCase, *, action: str, role: str, reason: str) -> dict[str, Any]:
+    names = dict(case.materials.values_list("material__code", "material__name"))
+    correction = (
+        [payloads.NamedCode(code=c, name=names.get(c, c)[:200]) for c in case.correction_materials]
+        if case.status == CaseStatus.CORRECTION_REQUESTED
+        else []
+    )
+    return payloads.dump(
+        payloads.Status(
+            forward_id=link.forward_id,
+            seq=link.status_seq,
+            case_number=case.number or "",
+            action=action,
+            status=case.status,
+            occurred_at=timezone.now(),
+            role=role[:60],
+            reason=(reason or "")[:4000],
+            department=case.department.name[:120],
+            legal_due_date=case.legal_due_date,
+            promised_due_date=case.promised_due_date,
+            due_provisional=case.due_provisional,
+            correction_materials=correction,
+            correction_note=case.correction_note if correction else "",
+            result_number=case.result_number,
+            result_note=case.result_note[:4000],
+            decision_reasons=case.decision_reasons[:4000],
+        )
+    )
+
+
+def on_case_transitioned(
+    sender: Any, *, case: Case, action: str, from_status: str, actor: Any, role: str, reason: str, **kwargs: Any
+) -> None:
+    """Every state change of a forwarded case becomes a ``forwarding.status`` message to its origin."""
+    link = ForwardedCase.objects.select_for_update().filter(case_id=case.pk).first()
+    if link is None:
+        return
+    link.status_seq += 1
+    link.save(update_fields=["status_seq", "updated_at"])
+    try:
+        message_send(
+            recipient_region=link.origin_region,
+            type=MSG_STATUS,
+            payload=status_payload(case, link, action=action, role=role, reason=reason),
+            correlation_id=str(link.forward_id),
+            actor=actor,
+        )
+    except ApplicationError as exc:  # the origin is no longer a peer: the case goes on here
+        logger.warning("status of forwarded case %s not sent: %s", case.pk, exc.code)
+        events.on_case(case, action="forward_status_not_sent", origin=link.origin_region, data={"code": exc.code})
