@@ -61,6 +61,7 @@ ROLE_LABELS: dict[str, Any] = {
     StaffRoleKind.DEPARTMENT_HEAD.value: _("Department head"),
     StaffRoleKind.SUPERVISOR.value: _("Supervisor"),
     "system": _("System"),
+    "peer_node": _("Node of another region"),
 }
 
 EVENT_LABELS: dict[str, Any] = {
@@ -87,6 +88,7 @@ EVENT_LABELS: dict[str, Any] = {
     "case.material_supplied": _("Material supplied"),
     "case.gap_reminder": _("Reminder to supply materials"),
     "case.rated": _("Service rated"),
+    "case.forward_received": _("Received in another region and forwarded here"),
 }
 
 # Button labels of the actions (with a context: the same English words mean other things in other apps).
@@ -1168,7 +1170,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         qs = base.filter(pk__in=tasks.values("case_id"))
     else:
         qs = base.filter(status__in=QUEUES[queue][1])
-    qs = qs.select_related("item", "applicant", "enterprise", "department").order_by(
+    qs = qs.select_related("item", "applicant", "enterprise", "department", "forwarded").order_by(
         F("promised_due_date").asc(nulls_last=True), "submitted_at", "id"
     )
     rows = _rows(qs[:200])
