@@ -72,6 +72,9 @@ def _register_routers() -> None:
     from tongban.cases.joint.api import router as joint_router
 
     api.add_router("/joint-cases/", joint_router)
+    from tongban.forwarding.api import router as forwarding_router
+
+    api.add_router("/cross-region/", forwarding_router)
     from tongban.hotline.api import router as hotline_router
 
     api.add_router("/hotline/", hotline_router)
