@@ -601,6 +601,22 @@ def _mine(sender: str, forward_id: uuid.UUID) -> RemoteCase:
     return remote_case
 
 
+MIRRORED_FIELDS = (
+    "remote_seq",
+    "status",
+    "remote_number",
+    "department_name",
+    "legal_due_date",
+    "promised_due_date",
+    "due_provisional",
+    "correction_materials",
+    "correction_note",
+    "result_number",
+    "result_note",
+    "decision_reasons",
+)
+
+
 def status_apply(*, sender: str, status: payloads.Status) -> RemoteCase:
     """Mirror one state change of the peer's case (idempotent by ``seq``; older news does not overwrite newer)."""
     remote_case = _mine(sender, status.forward_id)
@@ -637,7 +653,7 @@ def status_apply(*, sender: str, status: payloads.Status) -> RemoteCase:
     remote_case.result_number = status.result_number
     remote_case.result_note = status.result_note
     remote_case.decision_reasons = status.decision_reasons
-    remote_case.save()
+    remote_case.save(update_fields=[*MIRRORED_FIELDS, "updated_at"])
     label = dict(RemoteCase._meta.get_field("status").flatchoices).get(status.status, status.status)
     body = status.correction_note or status.decision_reasons or status.reason
     if status.status == CaseStatus.CORRECTION_REQUESTED:
@@ -662,8 +678,9 @@ def refusal_apply(*, sender: str, refused: payloads.Refused) -> RemoteCase:
     remote_case.refusal_code = refused.code
     remote_case.refusal_message = refused.message
     fields = ["refusal_code", "refusal_message", "updated_at"]
-    if remote_case.status == FORWARDING and remote_case.remote_seq == 0:
-        remote_case.status = REFUSED
+    if remote_case.status == FORWARDING:
+        # A refused application ends here; a refused correction goes back to the clerk or applicant.
+        remote_case.status = REFUSED if remote_case.remote_seq == 0 else CaseStatus.CORRECTION_REQUESTED.value
         fields.append("status")
     remote_case.save(update_fields=fields)
     events.remote(remote_case, action="peer_refused", actor=None, role=events.PEER_ROLE, data={"code": refused.code})

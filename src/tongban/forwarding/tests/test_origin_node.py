@@ -283,3 +283,25 @@ def test_strangers_cannot_act_on_a_remote_case(clerk: User, item: PeerCatalogIte
             remote_case=remote, actor=resident(), material_code="ID", source=io.BytesIO(PDF_BYTES), original_name="a"
         )
     assert caught.value.code == "remote_case_not_found"
+
+
+def test_a_refused_correction_goes_back_to_be_supplied_again(
+    client: Client, clerk: User, item: PeerCatalogItem, peer: KeyedPeer
+) -> None:
+    # given a correction the clerk forwarded
+    remote = receive(clerk, item)
+    correction = status(
+        remote, 2, "correction_requested", correction_materials=[{"code": "PLAN", "name": "场地平面图"}]
+    )
+    post(client, peer, here=HERE, type="forwarding.status", payload=correction)
+    remote.refresh_from_db()
+    services.remote_file_attach(
+        remote_case=remote, actor=clerk, material_code="PLAN", source=io.BytesIO(PDF_BYTES), original_name="p.pdf"
+    )
+    remote = services.remote_correction_supply(remote_case=remote, actor=clerk)
+    # when the peer refuses it (say, a file did not match its digest)
+    refusal = {"forward_id": str(remote.forward_id), "code": "file_digest_mismatch", "message": "文件不符"}
+    post(client, peer, here=HERE, type="forwarding.refused", payload=refusal)
+    # then the case waits for the correction again, with the reason shown
+    remote.refresh_from_db()
+    assert remote.status == "correction_requested" and remote.refusal_code == "file_digest_mismatch"
