@@ -1,11 +1,9 @@
-# Tongban: `make demo` runs the product on the embedded default; `make test` runs every check.
+# Tongban: `make demo` runs three nodes (Beijing, Tianjin, Hebei) on the embedded default; `make test` runs every check.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-HOST ?= 127.0.0.1
-PORT ?= 8000
 PYTEST_ARGS ?=
 
 .PHONY: demo test install lint typecheck migrations-check messages pytest-sqlite pytest-postgres bench clean
@@ -25,12 +23,7 @@ messages: $(STAMP)
 	@cd src && ../$(BIN)/tongban compilemessages --ignore '*.venv*' -v 0
 
 demo: install
-	$(BIN)/tongban migrate --noinput -v 0
-	$(BIN)/tongban seed demo
-	@echo ""
-	@echo "Tongban is running at http://$(HOST):$(PORT)/  (region $${TONGBAN_REGION:-120000})"
-	@echo "Press Ctrl-C to stop."
-	TONGBAN_DEBUG=1 $(BIN)/tongban runserver $(HOST):$(PORT) --noreload
+	$(BIN)/python scripts/demo.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src bench scripts conftest.py

@@ -160,7 +160,13 @@ def _member(user: User, enterprise: Enterprise, role: MemberRole) -> None:
     )
 
 
-def load(*, stdout: TextIO) -> None:
+def load(*, stdout: TextIO, only_region: str | None = None) -> None:
+    """Load the demo accounts; with ``only_region``, only that region's staff, residents and enterprises
+    (a node of the three-node demo: the other regions' people have accounts at their own nodes)."""
+
+    def wanted(region: str) -> bool:
+        return only_region is None or region[:2] == only_region[:2]
+
     password_hash = make_password(DEMO_PASSWORD)
     accounts: list[DemoAccount] = []
     created = 0
@@ -181,6 +187,8 @@ def load(*, stdout: TextIO) -> None:
 
         catalog_group = _catalog_admin_group()
         for region, staff in STAFF.items():
+            if not wanted(region):
+                continue
             for suffix, full_name, role, department_code in staff:
                 username = f"{PREFIX[region]}_{suffix}"
                 is_catalog_admin = role == StaffRoleKind.CATALOG_ADMIN
@@ -201,6 +209,8 @@ def load(*, stdout: TextIO) -> None:
                     user.groups.add(catalog_group)
                 accounts.append(DemoAccount(username, f"{role.label} · {department.name}", region, full_name))
         for username, region, department_code, role in EXTRA_ROLES:
+            if not wanted(region):
+                continue
             StaffRole.objects.get_or_create(
                 user=User.objects.get(username=username),
                 department=Department.objects.get(region_id=region, code=department_code),
@@ -208,6 +218,8 @@ def load(*, stdout: TextIO) -> None:
             )
 
         for r in RESIDENTS:
+            if not wanted(r.county):
+                continue
             _, was_created = _upsert_user(
                 r.username,
                 {
@@ -227,6 +239,8 @@ def load(*, stdout: TextIO) -> None:
 
         enterprises: dict[str, Enterprise] = {}
         for username, name, region, sequence, representative, address in ENTERPRISES:
+            if not wanted(region):
+                continue
             uscc = make_uscc(region, sequence)
             _, was_created = _upsert_user(
                 username,
@@ -259,6 +273,8 @@ def load(*, stdout: TextIO) -> None:
                 )
             )
         for resident, enterprise_username in AGENTS:
+            if enterprise_username not in enterprises:
+                continue
             _member(User.objects.get(username=resident), enterprises[enterprise_username], MemberRole.AGENT)
 
     stdout.write(f"accounts: {len(accounts)} ({created} new); password for every demo account: {DEMO_PASSWORD}\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.module_loading import import_string
 
@@ -16,6 +17,9 @@ DEMO_LOADERS = [
     "tongban.licences.demo.load",
     "tongban.hotline.demo.load",
 ]
+# Loaders that take ``only_region`` (``seed demo --own-region``); licences and hotline always load this
+# node's region, regions and the catalog (with the other regions' lists as imported copies) load all.
+REGION_FILTERED_LOADERS = {"tongban.accounts.demo.load"}
 
 
 class Command(BaseCommand):
@@ -23,7 +27,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="what", required=True)
-        sub.add_parser("demo", help="load the demo data (safe to run again)")
+        demo = sub.add_parser("demo", help="load the demo data (safe to run again)")
+        demo.add_argument(
+            "--own-region",
+            action="store_true",
+            help="people (staff, residents, enterprises) of this node's region only, as in the three-node demo",
+        )
         synthetic = sub.add_parser("synthetic", help="generate a large synthetic catalog for benchmarks")
         synthetic.add_argument("--items", type=int, default=3508)
         synthetic.add_argument("--region", default=None, help="region code (default: this node's)")
@@ -31,8 +40,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["what"] == "demo":
+            only_region = str(settings.TONGBAN_REGION) if options["own_region"] else None
             for path in DEMO_LOADERS:
-                import_string(path)(stdout=self.stdout)
+                if path in REGION_FILTERED_LOADERS:
+                    import_string(path)(stdout=self.stdout, only_region=only_region)
+                else:
+                    import_string(path)(stdout=self.stdout)
         else:
             from tongban.catalog.synthetic import generate
 
