@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tongban.cases import events as case_events
 from tongban.cases import services as case_services
@@ -27,7 +28,7 @@ from tongban.cases.models import Case, CaseMaterial
 from tongban.cases.uploads import delete_stored, store_upload
 from tongban.catalog.constants import CrossRegionMode, ItemStatus
 from tongban.catalog.models import ServiceItem
-from tongban.core.errors import ApplicationError
+from tongban.core.errors import ApplicationError, InvalidTransition
 from tongban.federation import signing
 from tongban.federation.services import message_send
 from tongban.forwarding import errors, events, payloads
@@ -396,10 +397,23 @@ def status_payload(case: Case, link: ForwardedCase, *, action: str, role: str, r
 def on_case_transitioned(
     sender: Any, *, case: Case, action: str, from_status: str, actor: Any, role: str, reason: str, **kwargs: Any
 ) -> None:
-    """Every state change of a forwarded case becomes a ``forwarding.status`` message to its origin."""
+    """Every state change of a forwarded case becomes a ``forwarding.status`` message to its origin.
+
+    The result of a case received at another region's window is handed over there: delivering or
+    closing it here is refused (``delivered_at_origin``), which undoes the transition.
+    """
     link = ForwardedCase.objects.select_for_update().filter(case_id=case.pk).first()
     if link is None:
         return
+    if (
+        link.mode == ForwardMode.PROXY_RECEIPT
+        and action in (CaseAction.DELIVER, CaseAction.CLOSE)
+        and role != PEER_ROLE
+    ):
+        raise InvalidTransition(
+            _("The result of a case received in another region is delivered by that region."),
+            code="delivered_at_origin",
+        )
     link.status_seq += 1
     link.save(update_fields=["status_seq", "updated_at"])
     try:

@@ -163,9 +163,14 @@ def _timeline(remote_case: RemoteCase, *, action: str, role: str, note: str = ""
     )
 
 
-def _notify(remote_case: RemoteCase, *, subject: str, body: str = "", kind: str = "case") -> None:
+CLERK_TODO = frozenset({CaseStatus.CORRECTION_REQUESTED.value, CaseStatus.RESULT_ISSUED.value})
+
+
+def _notify(
+    remote_case: RemoteCase, *, subject: str, body: str = "", kind: str = "case", user: User | None = None
+) -> None:
     notify(
-        user=remote_case.applicant,
+        user=user or remote_case.applicant,
         subject=subject,
         body=body,
         kind=kind,
@@ -662,11 +667,11 @@ def status_apply(*, sender: str, status: payloads.Status) -> RemoteCase:
             "names": names,
             "note": status.correction_note,
         }
-    _notify(
-        remote_case,
-        subject=gettext("Case %(number)s: %(status)s") % {"number": status.case_number, "status": label},
-        body=body,
-    )
+    subject = gettext("Case %(number)s: %(status)s") % {"number": status.case_number, "status": label}
+    _notify(remote_case, subject=subject, body=body)
+    if remote_case.received_by_id and status.status in CLERK_TODO:
+        # The clerk who received it has something to do: supply the correction, or deliver the result.
+        _notify(remote_case, subject=subject, body=body, user=remote_case.received_by)
     return remote_case
 
 
@@ -693,10 +698,8 @@ def refusal_apply(*, sender: str, refused: payloads.Refused) -> RemoteCase:
         role=events.PEER_ROLE,
         note=refused.message,
     )
-    _notify(
-        remote_case,
-        subject=gettext("Your application for %(item)s could not be registered") % {"item": remote_case.item_name},
-        body=refused.message,
-        kind="warning",
-    )
+    subject = gettext("Your application for %(item)s could not be registered") % {"item": remote_case.item_name}
+    _notify(remote_case, subject=subject, body=refused.message, kind="warning")
+    if remote_case.received_by_id:
+        _notify(remote_case, subject=subject, body=refused.message, kind="warning", user=remote_case.received_by)
     return remote_case

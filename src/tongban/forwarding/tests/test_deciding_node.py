@@ -18,6 +18,7 @@ from tongban.cases.tests.factories import PDF_BYTES, make_item, staff
 from tongban.cases.uploads import open_stored
 from tongban.catalog.constants import CrossRegionMode
 from tongban.catalog.models import ServiceItem
+from tongban.core.errors import ApplicationError
 from tongban.core.identifiers import make_resident_id
 from tongban.core.models import AuditEvent
 from tongban.federation.constants import InboxStatus
@@ -301,3 +302,23 @@ def test_a_part_whose_data_is_not_base64_is_refused(client: Client, origin: Keye
     }
     message = post(client, origin, here=HERE, type="forwarding.file_part", payload=payload)
     assert message.error_code == "invalid_payload"
+
+
+def test_b_cannot_deliver_a_case_received_at_the_origins_window(
+    client: Client, origin: KeyedPeer, item: ServiceItem
+) -> None:
+    # given a forwarded (proxy receipt) case whose result B issued
+    forward_id, _ = send_application(client, origin, item)
+    case = ForwardedCase.objects.get(forward_id=forward_id).case
+    reviewer = staff(item.department, StaffRoleKind.REVIEWER)
+    for step in (case_services.case_accept, case_services.case_start_review, case_services.case_approve):
+        case = step(case=case, actor=reviewer)
+    case_services.case_issue_result(case=case, actor=reviewer)
+    sent = len(outbox("forwarding.status"))
+    # when B's reviewer tries to deliver it here
+    with pytest.raises(ApplicationError) as caught:
+        case_services.case_deliver(case=case, actor=reviewer)
+    # then it is refused: the origin delivers; nothing moved and nothing was sent
+    assert caught.value.code == "delivered_at_origin"
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESULT_ISSUED and len(outbox("forwarding.status")) == sent

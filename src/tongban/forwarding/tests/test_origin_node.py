@@ -180,6 +180,8 @@ def test_correction_round_trip_at_the_origin(
     post(client, peer, here=HERE, type="forwarding.status", payload=correction)
     remote.refresh_from_db()
     assert remote.status == "correction_requested"
+    # and the clerk who received it is told too
+    assert Notification.objects.filter(user=clerk, subject__contains="补正").exists()
     # when supplying without the new plan
     with pytest.raises(ApplicationError) as caught:
         services.remote_correction_supply(remote_case=remote, actor=clerk)
