@@ -97,6 +97,71 @@ def record(
 
 
 @dataclass(frozen=True)
+class Entry:
+    """One event of ``record_many``: the arguments of ``record`` without the stream."""
+
+    action: str
+    object_type: str
+    object_id: str | int
+    actor: Any = None
+    actor_role: str = ""
+    reason: str = ""
+    data: dict[str, Any] | None = None
+
+
+def _upsert_locked_head(stream: str) -> tuple[int, str]:
+    """The head of ``stream`` (created if new), locked until the transaction ends, in one statement."""
+    conn = transaction.get_connection()
+    table = conn.ops.quote_name(AuditStreamHead._meta.db_table)
+    with conn.cursor() as cursor:
+        # ON CONFLICT DO UPDATE locks the existing row like SELECT ... FOR UPDATE
+        cursor.execute(
+            f"INSERT INTO {table} (stream, seq, last_hash) VALUES (%s, 0, '') "  # noqa: S608 - quoted model table
+            f"ON CONFLICT (stream) DO UPDATE SET seq = {table}.seq RETURNING seq, last_hash",
+            [stream],
+        )
+        seq, last_hash = cursor.fetchone()
+    return int(seq), str(last_hash)
+
+
+def record_many(*, stream: str, entries: list[Entry]) -> list[AuditEvent]:
+    """Append several events to ``stream`` in order: one statement locks (or creates) the head, one
+    inserts the events, one moves the head. Same chain as as many ``record`` calls; must run inside
+    the transaction of the changes it records."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record_many must be called inside a transaction")
+    if not entries:
+        return []
+    ctx = current()
+    seq, prev_hash = _upsert_locked_head(stream)
+    events: list[AuditEvent] = []
+    for entry in entries:
+        actor = entry.actor
+        seq += 1
+        event = AuditEvent(
+            stream=stream,
+            seq=seq,
+            occurred_at=timezone.now(),
+            actor_id=getattr(actor, "pk", None),
+            actor_label=(str(actor.get_username()) if hasattr(actor, "get_username") else str(actor or "system"))[:150],
+            actor_role=entry.actor_role,
+            source=ctx.source,
+            request_id=ctx.request_id,
+            action=entry.action,
+            object_type=entry.object_type,
+            object_id=str(entry.object_id),
+            reason=entry.reason,
+            data=json.loads(json.dumps(entry.data or {}, ensure_ascii=False, default=str)),
+            prev_hash=prev_hash,
+        )
+        event.hash = prev_hash = compute_hash(event)
+        events.append(event)
+    AuditEvent.objects.bulk_create(events)
+    AuditStreamHead.objects.filter(stream=stream).update(seq=seq, last_hash=prev_hash)
+    return events
+
+
+@dataclass(frozen=True)
 class ChainProblem:
     stream: str
     seq: int

@@ -22,6 +22,12 @@ def current() -> RequestContext:
     return _current.get() or RequestContext(source="internal")
 
 
+def request_context() -> RequestContext | None:
+    """The context bound for the request being served, or None outside a request (one object per
+    request: a key for what may be remembered for the length of one request only)."""
+    return _current.get()
+
+
 @contextmanager
 def bound(ctx: RequestContext) -> Iterator[RequestContext]:
     token = _current.set(ctx)

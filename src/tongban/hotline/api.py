@@ -3,16 +3,19 @@ knowledge-base search, follow-up by number and check code, and the knowledge-bas
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Router, Schema, Status
+from pydantic import BaseModel, TypeAdapter
 
 from tongban.accounts.api_auth import api_auth
 from tongban.accounts.models import User
 from tongban.core.errors import PermissionDenied, ValidationFailed
+from tongban.core.sql import instances
 from tongban.hotline import dispatch, knowledge, selectors, services
 from tongban.hotline.constants import TicketAction
 from tongban.hotline.models import ExtensionRequest, KnowledgeEntry, Ticket
@@ -99,7 +102,8 @@ def _out(ticket: Ticket, actor: Any, *, audit_read: bool = False) -> dict[str, A
 def _department(code: str) -> Department:
     from django.conf import settings
 
-    department = Department.objects.filter(region_id=settings.TONGBAN_REGION, code=code).first()
+    found = instances(Department, "region_id = %s AND code = %s", [settings.TONGBAN_REGION, code])
+    department = found[0] if found else None
     if department is None:
         raise ValidationFailed(_("The department is unknown."), code="unknown_department")
     return department
@@ -285,7 +289,8 @@ def ticket_duplicates(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
     ]
 
 
-class KnowledgeHitOut(Schema):
+class KnowledgeHitOut(BaseModel):
+    # plain pydantic: ninja's Schema resolves every attribute through its own validator (ADR 0010)
     id: int
     uid: str
     version: int
@@ -298,11 +303,16 @@ class KnowledgeHitOut(Schema):
     score: float
 
 
+_hits_out: TypeAdapter[list[KnowledgeHitOut]] = TypeAdapter(list[KnowledgeHitOut])
+
+
 @router.get("/kb/search", response=list[KnowledgeHitOut], summary="Search the knowledge base (Chinese, pinyin)")
-def kb_search(request: HttpRequest, q: str = "", limit: int = 8) -> list[Any]:
+def kb_search(request: HttpRequest, q: str = "", limit: int = 8) -> HttpResponse:
     if len(q) > 100:
         raise ValidationFailed(_("The search text may have at most 100 characters."), code="invalid_query")
-    return list(knowledge.search(q, limit=max(1, min(limit, 20))))
+    hits = knowledge.search(q, limit=max(1, min(limit, 20)))
+    body = _hits_out.dump_json([KnowledgeHitOut(**dataclasses.asdict(h)) for h in hits])
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
 @router.get("/kb/export", auth=api_auth, summary="Shareable entries for peer regions (JSON)")

@@ -59,6 +59,35 @@ def ticket_created(*, ticket: Ticket, actor: Any, role: str) -> AuditEvent:
     )
 
 
+def ticket_created_and_dispatched(
+    *, ticket: Ticket, actor: Any, role: str, from_status: str, data: dict[str, Any]
+) -> list[AuditEvent]:
+    """``ticket.created`` then ``ticket.dispatch`` of a ticket dispatched at intake, appended together."""
+    transition = {"from": from_status, "to": ticket.status}
+    transition.update(data)
+    return audit.record_many(
+        stream=ticket.stream,
+        entries=[
+            audit.Entry(
+                action="ticket.created",
+                object_type="ticket",
+                object_id=ticket.pk,
+                actor=actor,
+                actor_role=role,
+                data={"number": ticket.number, "channel": ticket.channel, "category": ticket.category},
+            ),
+            audit.Entry(
+                action="ticket.dispatch",
+                object_type="ticket",
+                object_id=ticket.pk,
+                actor=actor,
+                actor_role=role,
+                data=transition,
+            ),
+        ],
+    )
+
+
 def ticket_transitioned(
     *,
     ticket: Ticket,

@@ -4,31 +4,42 @@ Index side (``KnowledgeTerm``): for each published entry, the words of its quest
 with pinyin and initials), its variants (6), its category (3) and its answer (1, no pinyin), and
 every character of the question (1) so that a half-typed word (公积) still finds 公积金 entries.
 The term logic is ``tongban.catalog.search.text_terms``; the query is parsed by
-``tongban.catalog.search.parse_query`` (latin input as pinyin prefixes while typing).
+``tongban.catalog.search.parse_query`` (latin input as pinyin prefixes while typing). Every change
+of the index increments ``KnowledgeGeneration`` in the same transaction.
 
-Query side: terms found in more than ``COMMON`` entries (办理, 服务, boilerplate of answers) are
-left out of the ranking when the query has rarer terms — they would make the grouped query scan
-most of the index and say little (a bounded count per term, at most ``COMMON`` + 1 index rows).
-Then one grouped query over the term index, ranked by summed weight; entries outside their
-validity dates are dropped. Single characters of Chinese words are looked up only for short
-queries (a half-typed word such as 公积).
+Query side: terms found in more than ``COMMON`` index rows (办理, 服务, boilerplate of answers)
+are left out of the ranking when the query has rarer terms — they would make the grouped query
+scan most of the index and say little (a bounded count per term, at most ``COMMON`` + 1 index
+entries). When every term is common, those in at most ``VERY_COMMON`` rows rank; when every term
+is more common still, all rank on questions and variants only. Then one grouped statement over
+the covering term index (an index-only scan on PostgreSQL), ranked by summed weight, joined to
+the entries valid today. Single characters of Chinese words are looked up only for short queries
+(a half-typed word such as 公积).
+
+Rankings are cached per process under the generation (ADR 0010's pattern); each search reads the
+generation and the ranked entries in one statement, so a change of the index or of an entry is
+seen by the very next search in every process.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.core.cache import caches
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from tongban.catalog.search import parse_query, text_terms
+from tongban.core.sql import fetch_all, none_of, one_of
 from tongban.hotline.constants import KnowledgeStatus
-from tongban.hotline.models import KnowledgeEntry, KnowledgeTerm
+from tongban.hotline.models import KnowledgeEntry, KnowledgeGeneration, KnowledgeTerm
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 W_QUESTION = 10.0
@@ -39,7 +50,9 @@ W_CHAR = 1.0
 F_PREFIX = 0.6
 MAX_QUERY = 100
 COMMON = 1000
+VERY_COMMON = 5000
 SHORT_QUERY = 3
+CACHE_ALIAS = "search"  # per-process memory (settings.CACHES), keyed by the generation
 
 
 def entry_terms(entry: KnowledgeEntry) -> dict[str, float]:
@@ -70,6 +83,7 @@ def reindex(entry: KnowledgeEntry) -> None:
         KnowledgeTerm.objects.filter(entry_id=entry.pk).delete()
         if entry.status == KnowledgeStatus.PUBLISHED:
             KnowledgeTerm.objects.bulk_create(_rows(entry), batch_size=2000)
+        bump_generation()
 
 
 def reindex_many(entries: Iterable[KnowledgeEntry]) -> int:
@@ -90,7 +104,32 @@ def reindex_many(entries: Iterable[KnowledgeEntry]) -> int:
                 KnowledgeTerm.objects.bulk_create(batch, batch_size=2000)
                 batch = []
         KnowledgeTerm.objects.bulk_create(batch, batch_size=2000)
+        bump_generation()
     return count
+
+
+# ------------------------------------------------------------------ generation (cache key)
+
+
+def current_generation() -> int:
+    """How many times the search index has changed (read from the database)."""
+    table = connection.ops.quote_name(KnowledgeGeneration._meta.db_table)
+    rows = fetch_all(f"SELECT value FROM {table} WHERE id = 1")  # noqa: S608 - a quoted model table name
+    return int(rows[0][0]) if rows else 0
+
+
+def bump_generation() -> None:
+    """Mark the index changed; runs inside the transaction that changes it."""
+    if KnowledgeGeneration.objects.filter(pk=1).update(value=F("value") + 1):
+        return
+    try:
+        with transaction.atomic():
+            KnowledgeGeneration.objects.create(pk=1, value=1)
+    except IntegrityError:
+        KnowledgeGeneration.objects.filter(pk=1).update(value=F("value") + 1)
+
+
+# ------------------------------------------------------------------ search
 
 
 @dataclass(frozen=True)
@@ -111,84 +150,184 @@ def _next(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _common_terms(exact: list[str], prefixes: list[str]) -> set[str]:
-    """The terms (and pinyin prefixes) found in more than ``COMMON`` index rows, in one statement that
-    reads at most ``COMMON`` + 1 index rows per term."""
-    table = connection.ops.quote_name(KnowledgeTerm._meta.db_table)
+def _tables() -> tuple[str, str, str]:
+    q = connection.ops.quote_name
+    return (
+        q(KnowledgeTerm._meta.db_table),
+        q(KnowledgeEntry._meta.db_table),
+        q(KnowledgeGeneration._meta.db_table),
+    )
+
+
+def _term_counts(exact: list[str], prefixes: list[str], *, cap: int) -> dict[str, int]:
+    """How many index rows each term (and each pinyin prefix) has, counted up to ``cap`` + 1, in one
+    statement that reads at most ``cap`` + 1 index entries per term."""
+    terms, _entries, _generation = _tables()
     parts: list[str] = []
     params: list[Any] = []
     keys = [*exact, *prefixes]
     for i, term in enumerate(exact):
         # only the model's table name and integer positions are formatted in; values are parameters
-        parts.append(f"SELECT {i}, COUNT(*) FROM (SELECT 1 FROM {table} WHERE term = %s LIMIT %s) AS c{i}")  # noqa: S608
-        params += [term, COMMON + 1]
+        parts.append(f"SELECT {i}, COUNT(*) FROM (SELECT 1 FROM {terms} WHERE term = %s LIMIT %s) AS c{i}")  # noqa: S608
+        params += [term, cap + 1]
     for j, prefix in enumerate(prefixes, start=len(exact)):
         parts.append(
-            f"SELECT {j}, COUNT(*) FROM (SELECT 1 FROM {table} WHERE term >= %s AND term < %s LIMIT %s) AS c{j}"  # noqa: S608
+            f"SELECT {j}, COUNT(*) FROM (SELECT 1 FROM {terms} WHERE term >= %s AND term < %s LIMIT %s) AS c{j}"  # noqa: S608
         )
-        params += [prefix, _next(prefix), COMMON + 1]
+        params += [prefix, _next(prefix), cap + 1]
     if not parts:
-        return set()
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        return {keys[int(i)] for i, n in cursor.fetchall() if n > COMMON}
+        return {}
+    return {keys[int(i)]: int(n) for i, n in fetch_all(" UNION ALL ".join(parts), params)}
+
+
+def _selective(exact: list[str], prefixes: list[str]) -> tuple[list[str], list[str], float]:
+    """The terms worth ranking on, and the least weight of an index row that counts.
+
+    Terms found in at most ``COMMON`` rows rank if there are any; else those in at most
+    ``VERY_COMMON`` rows; else every term, on questions and variants only (weight ≥ ``W_VARIANT``).
+    Terms found nowhere are dropped: they match nothing.
+    """
+    counts = _term_counts(exact, prefixes, cap=COMMON)
+    found = [k for k in [*exact, *prefixes] if counts.get(k, 0) > 0]
+    if not found:
+        return [], [], 0.0
+    rare = {k for k in found if counts[k] <= COMMON}
+    if not rare:
+        counts = _term_counts([t for t in exact if t in found], [p for p in prefixes if p in found], cap=VERY_COMMON)
+        rare = {k for k in found if counts[k] <= VERY_COMMON}
+    if rare:
+        return [t for t in exact if t in rare], [p for p in prefixes if p in rare], 0.0
+    return [t for t in exact if t in found], [p for p in prefixes if p in found], W_VARIANT
+
+
+def _entry_conditions(today: dt.date) -> tuple[str, list[Any]]:
+    day: Any = today if connection.vendor == "postgresql" else today.isoformat()
+    # The status is a literal (not a parameter) so that a prepared statement's plan can rely on it.
+    published = "'" + KnowledgeStatus.PUBLISHED.value + "'"
+    return (
+        f"e.status = {published} AND (e.valid_from IS NULL OR e.valid_from <= %s) "
+        "AND (e.valid_until IS NULL OR e.valid_until >= %s)",
+        [day, day],
+    )
+
+
+_ENTRY_COLUMNS = "e.id, e.uid, e.version, e.category, e.question, e.answer, e.source, e.origin_region_id, e.shareable"
+
+
+def _hit(row: Sequence[Any], score: float) -> KnowledgeHit:
+    return KnowledgeHit(
+        id=int(row[0]),
+        uid=str(uuid.UUID(str(row[1]))),
+        version=int(row[2]),
+        category=row[3],
+        question=row[4],
+        answer=row[5],
+        source=row[6],
+        origin_region=row[7],
+        shareable=bool(row[8]),
+        score=float(score),
+    )
+
+
+def _rank(
+    exact: list[str], prefixes: list[str], min_weight: float, *, limit: int, today: dt.date
+) -> tuple[int, list[tuple[int, float]], dict[int, KnowledgeHit]]:
+    """One statement: the generation, the best ``limit`` entries by summed weight of the matching
+    index rows, and those of them that are published and valid ``today``.
+
+    Each part of ``h`` reads the covering index alone (terms as one array, then one range per
+    pinyin prefix without the exact terms, so that no index row counts twice).
+    """
+    terms, entries, generation = _tables()
+    parts: list[str] = []
+    params: list[Any] = []
+    if exact:
+        cond, p = one_of("term", exact)
+        parts.append(f"SELECT entry_id, weight FROM {terms} WHERE {cond} AND weight >= %s")  # noqa: S608
+        params += [*p, min_weight]
+    for prefix in prefixes:
+        cond, p = none_of("term", exact)
+        parts.append(
+            f"SELECT entry_id, weight FROM {terms} WHERE term >= %s AND term < %s AND {cond} AND weight >= %s"  # noqa: S608
+        )
+        params += [prefix, _next(prefix), *p, min_weight]
+    valid, valid_params = _entry_conditions(today)
+    sql = (
+        f"WITH h AS ({' UNION ALL '.join(parts)}), "  # noqa: S608 - quoted table names, placeholders only
+        "r AS (SELECT entry_id, SUM(weight) AS score FROM h GROUP BY entry_id ORDER BY score DESC, entry_id LIMIT %s) "
+        f"SELECT g.value, r.entry_id, r.score, {_ENTRY_COLUMNS} "
+        f"FROM (SELECT COALESCE((SELECT value FROM {generation} WHERE id = 1), 0) AS value) AS g "
+        "LEFT JOIN r ON 1 = 1 "
+        f"LEFT JOIN {entries} e ON e.id = r.entry_id AND {valid}"
+    )
+    rows = fetch_all(sql, [*params, limit, *valid_params])
+    ranked = [(int(r[1]), float(r[2])) for r in rows if r[1] is not None]
+    hits = {int(r[1]): _hit(r[3:], r[2]) for r in rows if r[3] is not None}
+    return int(rows[0][0]), ranked, hits
+
+
+def _fetch(ids: list[int], *, today: dt.date) -> tuple[int, dict[int, tuple[Any, ...]]]:
+    """One statement: the generation and the entries among ``ids`` that are published and valid ``today``."""
+    _terms, entries, generation = _tables()
+    cond, params = one_of("e.id", ids)
+    valid, valid_params = _entry_conditions(today)
+    rows = fetch_all(
+        f"SELECT g.value, {_ENTRY_COLUMNS} "  # noqa: S608 - quoted table names, placeholders only
+        f"FROM (SELECT COALESCE((SELECT value FROM {generation} WHERE id = 1), 0) AS value) AS g "
+        f"LEFT JOIN {entries} e ON {cond} AND {valid}",
+        [*params, *valid_params],
+    )
+    return int(rows[0][0]), {int(r[1]): tuple(r[1:]) for r in rows if r[1] is not None}
+
+
+def _query_terms(q: str) -> tuple[list[str], list[str]]:
+    words = parse_query(q)
+    short = len("".join(_CJK.findall(q))) <= SHORT_QUERY
+    exact: dict[str, None] = {}
+    prefixes: list[str] = []
+    for word in words:
+        exact.update(dict.fromkeys(word.all_terms))
+        if short and _CJK.search(word.text):
+            exact.update(dict.fromkeys(ch for ch in word.text if _CJK.match(ch)))
+        if word.prefix:
+            prefixes.append(word.prefix)
+    # a prefix inside another's range adds nothing (and would count rows twice)
+    kept = [p for p in sorted(set(prefixes)) if not any(p != o and p.startswith(o) for o in prefixes)]
+    return sorted(exact), kept
+
+
+def _cache_key(q: str, limit: int) -> str:
+    return "kb-search:" + hashlib.sha256(f"{limit}\x00{q}".encode()).hexdigest()
 
 
 def search(q: str, *, limit: int = 8, today: dt.date | None = None) -> list[KnowledgeHit]:
-    """Published, currently valid entries for a query in Chinese, pinyin or initials, best first."""
+    """Published, currently valid entries for a query in Chinese, pinyin or initials, best first.
+
+    The ranking (entry ids and scores) is cached per process under the index's generation, which
+    every search reads from the database together with the entries themselves: an answer never
+    outlives a change of the index, and an entry's text, status and dates are always current.
+    """
     q = (q or "").strip()[:MAX_QUERY]
-    words = parse_query(q)
-    if not words:
-        return []
-    short = len("".join(_CJK.findall(q))) <= SHORT_QUERY
-    exact: set[str] = set()
-    prefixes: set[str] = set()
-    for word in words:
-        exact.update(word.all_terms)
-        if short and _CJK.search(word.text):
-            exact.update(ch for ch in word.text if _CJK.match(ch))
-        if word.prefix:
-            prefixes.add(word.prefix)
-    common = _common_terms(sorted(exact), sorted(prefixes))
-    rare_exact = [t for t in sorted(exact) if t not in common]
-    rare_prefixes = [p for p in sorted(prefixes) if p not in common]
-    if rare_exact or rare_prefixes:
-        exact, prefixes = set(rare_exact), set(rare_prefixes)
-    cond = Q(term__in=sorted(exact)) if exact else Q(pk__in=[])
-    for prefix in prefixes:
-        cond |= Q(term__gte=prefix, term__lt=_next(prefix))
-    if not (rare_exact or rare_prefixes):
-        cond &= Q(weight__gte=W_VARIANT)  # only common terms: rank on questions and their variants
-    ranked = list(
-        KnowledgeTerm.objects.filter(cond)
-        .values("entry_id")
-        .annotate(score=Sum("weight"), n=Count("id"))
-        .order_by("-score", "entry_id")[: limit * 3]
-    )
-    if not ranked:
+    exact, prefixes = _query_terms(q)
+    if not exact and not prefixes:
         return []
     today = today or timezone.localdate()
-    scores = {r["entry_id"]: float(r["score"]) for r in ranked}
-    entries = (
-        KnowledgeEntry.objects.filter(pk__in=scores, status=KnowledgeStatus.PUBLISHED)
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-        .only("id", "uid", "version", "category", "question", "answer", "source", "origin_region_id", "shareable")
-    )
-    hits = [
-        KnowledgeHit(
-            id=e.pk,
-            uid=str(e.uid),
-            version=e.version,
-            category=e.category,
-            question=e.question,
-            answer=e.answer,
-            source=e.source,
-            origin_region=e.origin_region_id,
-            shareable=e.shareable,
-            score=scores[e.pk],
-        )
-        for e in entries
-    ]
-    hits.sort(key=lambda h: (-h.score, h.id))
+    cache = caches[CACHE_ALIAS]
+    key = _cache_key(q, limit)
+    cached = cache.get(key)
+    if isinstance(cached, tuple) and len(cached) == 2:
+        generation, ranked = cached
+        current, rows = _fetch([entry_id for entry_id, _score in ranked], today=today)
+        if current == generation:
+            hits = [_hit(rows[i], score) for i, score in ranked if i in rows]
+            hits.sort(key=lambda h: (-h.score, h.id))
+            return hits[:limit]
+    exact, prefixes, min_weight = _selective(exact, prefixes)
+    if not exact and not prefixes:
+        return []  # no term of the query is in the index (not cached: no generation was read with it)
+    generation, ranked, found = _rank(exact, prefixes, min_weight, limit=limit * 3, today=today)
+    if not connection.in_atomic_block:
+        # inside a transaction the generation may be one that a rollback hands out again
+        cache.set(key, (generation, tuple(ranked)))
+    hits = sorted(found.values(), key=lambda h: (-h.score, h.id))
     return hits[:limit]

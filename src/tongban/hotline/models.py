@@ -304,10 +304,25 @@ class KnowledgeTerm(models.Model):
     weight = models.FloatField()
 
     class Meta:
-        indexes = [models.Index(fields=["term", "entry"], name="knowledge_term_lookup")]
+        # ``(term, weight)`` with the entry included: PostgreSQL ranks from the index alone (an
+        # index-only scan; the weight bound of a query of common words is an index condition).
+        indexes = [models.Index(fields=["term", "weight"], include=["entry"], name="knowledge_term_rank")]
 
     def __str__(self) -> str:
         return self.term
+
+
+class KnowledgeGeneration(models.Model):
+    """One row counting changes of the search index (``KnowledgeTerm``); cached rankings are keyed by it.
+
+    ``knowledge.reindex`` / ``reindex_many`` increment it in the transaction that changes the index,
+    and every search reads it from the database (``knowledge.search``).
+    """
+
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class DispatchModel(models.Model):

@@ -19,18 +19,18 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.constants import StaffRoleKind
 from tongban.accounts.models import StaffRole, User
-from tongban.accounts.notifications import notify
+from tongban.accounts.notifications import notify, notify_role_holders
+from tongban.core.context import request_context
 from tongban.core.errors import (
     Conflict,
     InvalidTransition,
@@ -38,6 +38,7 @@ from tongban.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from tongban.core.sql import fetch_all, instances, one_of
 from tongban.hotline import events, sla
 from tongban.hotline.constants import (
     MAX_CONTENT,
@@ -81,11 +82,44 @@ class KnowledgeNotFound(NotFound):
 
 
 LINE_ROLES = (StaffRoleKind.HOTLINE_AGENT, StaffRoleKind.HOTLINE_SUPERVISOR)
+HOTLINE_ROLES = (*LINE_ROLES, StaffRoleKind.HOTLINE_HANDLER)
 PREFIXES = {"110000": "BJ", "120000": "TJ", "130000": "HB"}
 _PHONE = re.compile(r"^[0-9+\-() ]{3,20}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # ------------------------------------------------------------------ roles
+
+
+_ROLES_MEMO = "_tongban_hotline_roles"
+
+
+def _hotline_roles(actor: User) -> list[tuple[str, int, str, str | None]]:
+    """(role, department id, its region, the region's parent) of every hotline role of ``actor``.
+
+    Within one request the answer is remembered on the actor (the request's user object) and keyed
+    by the request's context, so the intake, its checks and its response ask the database once;
+    outside a request (tasks, commands, tests calling services) it is read every time.
+    """
+    ctx = request_context()
+    memo = actor.__dict__.get(_ROLES_MEMO)
+    if ctx is not None and memo is not None and memo[0] is ctx:
+        return cast(list[tuple[str, int, str, str | None]], memo[1])
+    quote = connection.ops.quote_name
+    roles = quote(StaffRole._meta.db_table)
+    departments, regions = quote(Department._meta.db_table), quote(Region._meta.db_table)
+    wanted, params = one_of("r.role", [str(r) for r in HOTLINE_ROLES])
+    rows = [
+        (str(role), int(department), str(region), parent)
+        for role, department, region, parent in fetch_all(
+            f"SELECT r.role, r.department_id, d.region_id, g.parent_id FROM {roles} r "  # noqa: S608 - quoted tables
+            f"JOIN {departments} d ON d.id = r.department_id JOIN {regions} g ON g.code = d.region_id "
+            f"WHERE r.user_id = %s AND {wanted}",
+            [actor.pk, *params],
+        )
+    ]
+    if ctx is not None:
+        actor.__dict__[_ROLES_MEMO] = (ctx, rows)
+    return rows
 
 
 def line_roles(*, actor: User | None, region_id: str) -> set[str]:
@@ -94,17 +128,19 @@ def line_roles(*, actor: User | None, region_id: str) -> set[str]:
         return set()
     if actor.is_superuser:
         return {StaffRoleKind.HOTLINE_AGENT.value, StaffRoleKind.HOTLINE_SUPERVISOR.value}
-    return set(
-        StaffRole.objects.filter(user=actor, role__in=LINE_ROLES)
-        .filter(Q(department__region_id=region_id) | Q(department__region__parent_id=region_id))
-        .values_list("role", flat=True)
-    )
+    return {
+        role
+        for role, _department, region, parent in _hotline_roles(actor)
+        if role in LINE_ROLES and region_id in (region, parent)
+    }
 
 
 def handler_department_ids(*, actor: User) -> set[int]:
-    return set(
-        StaffRole.objects.filter(user=actor, role=StaffRoleKind.HOTLINE_HANDLER).values_list("department_id", flat=True)
-    )
+    return {
+        department
+        for role, department, _region, _parent in _hotline_roles(actor)
+        if role == StaffRoleKind.HOTLINE_HANDLER
+    }
 
 
 def _require_line(actor: User | None, ticket: Ticket, *, supervisor: bool = False) -> str:
@@ -198,11 +234,14 @@ def _reason(reason: str) -> str:
 def _notify_department(ticket: Ticket, subject: str) -> None:
     if ticket.department_id is None:
         return
-    handlers = User.objects.filter(
-        staff_roles__department_id=ticket.department_id, staff_roles__role=StaffRoleKind.HOTLINE_HANDLER
-    ).distinct()
-    for user in handlers:
-        notify(user=user, subject=subject, body=ticket.title, kind="case", link=f"/hotline/tickets/{ticket.pk}/")
+    notify_role_holders(
+        department_id=ticket.department_id,
+        role=StaffRoleKind.HOTLINE_HANDLER,
+        subject=subject,
+        body=ticket.title,
+        kind="case",
+        link=f"/hotline/tickets/{ticket.pk}/",
+    )
 
 
 def _start_clock(ticket: Ticket, now: dt.datetime) -> list[str]:
@@ -269,7 +308,8 @@ def ticket_create(
     now = _now(now)
     line_code = settings.TONGBAN_REGION
     wanted = region.code if isinstance(region, Region) else (region or line_code)
-    found = {r.code: r for r in Region.objects.filter(code__in={line_code, str(wanted)[:6]})}
+    codes, params = one_of("code", sorted({line_code, str(wanted)[:6]}))
+    found = {r.code: r for r in instances(Region, codes, params)}
     if line_code not in found:
         raise ValidationFailed(_("The region is unknown."), code="unknown_region")
     line_region = found[line_code]
@@ -348,6 +388,19 @@ def ticket_create(
         created_at=now,
         external_id=external_id[:64],
     )
+    if urgency == Urgency.EMERGENCY:
+        ticket.escalated = True
+    received = ticket.status
+    if department is not None:
+        # 派单 at intake: the same checks and fields as ``ticket_dispatch``, applied before the row is
+        # written so that it is written once (nobody else can see the ticket before the commit)
+        if role != StaffRoleKind.HOTLINE_AGENT:
+            raise NotYourTicket(_("Only hotline agents of this line may do this."))
+        target = _check(ticket, TicketAction.DISPATCH)
+        _check_department(ticket, department)
+        ticket.department = department
+        _start_clock(ticket, now)
+        ticket.status = target
     for _attempt in range(5):
         ticket.number = _new_number(line_region, now)
         try:
@@ -358,14 +411,13 @@ def ticket_create(
             ticket.pk = None
     else:  # pragma: no cover - 10^8 numbers a day
         raise Conflict(_("Please try again."), code="number_collision")
-    events.ticket_created(ticket=ticket, actor=actor, role=role)
-    if urgency == Urgency.EMERGENCY:
-        ticket.escalated = True
-        ticket.save(update_fields=["escalated"])
-    if department is not None:
-        if role != StaffRoleKind.HOTLINE_AGENT:
-            raise NotYourTicket(_("Only hotline agents of this line may do this."))
-        _dispatch(ticket, actor=actor, role=role, department=department, note="", now=now)
+    if department is None:
+        events.ticket_created(ticket=ticket, actor=actor, role=role)
+        return ticket
+    events.ticket_created_and_dispatched(
+        ticket=ticket, actor=actor, role=role, from_status=received, data={"department": department.pk}
+    )
+    _notify_department(ticket, gettext("New 12345 ticket %(number)s") % {"number": ticket.number})
     return ticket
 
 

@@ -111,5 +111,8 @@ def warning_level(
     if allowed <= 0:
         return "green"
     emergency = urgency == Urgency.EMERGENCY
-    used = (now - start).total_seconds() / 3600 if emergency else working_hours_between(start, now)
+    clock = (now - start).total_seconds() / 3600
+    if clock < allowed * YELLOW_FRACTION:
+        return "green"  # working hours never exceed clock hours: no calendar needed
+    used = clock if emergency else working_hours_between(start, now)
     return "yellow" if used >= allowed * YELLOW_FRACTION else "green"

@@ -6,11 +6,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import cast
 
 import pytest
 from django.test import Client
 
-from tongban.hotline import selectors
+from tongban.accounts.constants import StaffRoleKind
+from tongban.accounts.models import Notification, StaffRole, User
+from tongban.accounts.tests.factories import StaffFactory
+from tongban.core.audit import verify_all
+from tongban.core.models import AuditEvent
+from tongban.hotline import selectors, sla
 from tongban.hotline.constants import TicketStatus
 from tongban.hotline.models import Ticket
 from tongban.hotline.tests import factories as f
@@ -89,6 +95,72 @@ def test_handler_workflow_through_the_pages() -> None:
     # a refused action shows its message and changes nothing
     response = handler.post(f"/hotline/tickets/{t.pk}/act/accept/", follow=True)
     assert "不允许" in response.content.decode()
+
+
+def test_api_intake_with_dispatch_numbers_audits_clocks_and_notifies_in_one_go() -> None:
+    # given a line where the market regulator has two handlers and the labour bureau one
+    ln = f.line()
+    second = cast(User, StaffFactory(full_name="李四", roles=[(ln.amr, StaffRoleKind.HOTLINE_HANDLER)]))
+    agent = client_for(ln.agent)
+    # when the agent takes a call and dispatches it at once
+    created = agent.post(
+        "/api/v1/hotline/tickets",
+        {
+            "channel": "phone",
+            "category": "complaint",
+            "content": "超市卖过期牛奶",
+            "caller_name": "王小明",
+            "caller_phone": "13812345678",
+            "department": "amr",
+        },
+        content_type="application/json",
+    )
+    # then the ticket is numbered, dispatched, on the clock in working hours and shown unmasked to the agent
+    assert created.status_code == 201, created.content
+    body = created.json()
+    ticket = Ticket.objects.get(pk=body["id"])
+    assert ticket.number.startswith("TJ") and body["number"] == ticket.number
+    assert (ticket.status, ticket.department_id) == (TicketStatus.DISPATCHED, ln.amr.pk)
+    assert ticket.dispatched_at is not None
+    assert (ticket.due_at, ticket.sla_hours) == sla.due_at(
+        start=ticket.dispatched_at, category="complaint", urgency="normal"
+    )
+    assert body["caller"]["phone"] == "13812345678" and body["warning"] == "green"
+    # and audited as taken then dispatched, in one intact chain
+    events = list(AuditEvent.objects.filter(stream=ticket.stream).order_by("seq"))
+    assert [(e.seq, e.action, e.actor_id) for e in events] == [
+        (1, "ticket.created", ln.agent.pk),
+        (2, "ticket.dispatch", ln.agent.pk),
+    ]
+    assert events[1].data == {"from": "received", "to": "dispatched", "department": ln.amr.pk}
+    assert verify_all([ticket.stream]) == []
+    # and each handler of the department, and no one else, has it in the inbox
+    notified = Notification.objects.filter(link=f"/hotline/tickets/{ticket.pk}/")
+    assert sorted(n.user_id for n in notified) == sorted([ln.amr_handler.pk, second.pk])
+    assert {(n.kind, tuple(n.channels), n.body) for n in notified} == {("case", ("inbox",), ticket.title)}
+
+
+def test_api_intake_refused_leaves_nothing_behind_and_roles_are_read_per_request() -> None:
+    # given an agent who is allowed to take and dispatch calls
+    ln = f.line()
+    agent = client_for(ln.agent)
+    call = {"channel": "phone", "category": "help", "content": "路灯不亮", "department": "amr"}
+    assert agent.post("/api/v1/hotline/tickets", call, content_type="application/json").status_code == 201
+    before = (Ticket.objects.count(), AuditEvent.objects.count(), Notification.objects.count())
+    # when the agent's role is withdrawn, the very next request is refused
+    StaffRole.objects.filter(user=ln.agent).delete()
+    refused = agent.post("/api/v1/hotline/tickets", call, content_type="application/json")
+    assert refused.status_code == 403 and refused.json()["code"] == "ticket_forbidden"
+    # and a resident may file on the web but not dispatch; an unknown department is refused
+    resident = client_for(f.resident())
+    web = {**call, "channel": "web"}
+    assert resident.post("/api/v1/hotline/tickets", web, content_type="application/json").status_code == 403
+    unknown = client_for(ln.supervisor).post(
+        "/api/v1/hotline/tickets", {**call, "department": "nope"}, content_type="application/json"
+    )
+    assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_department"
+    # then none of the refused calls left a ticket, an event or a message
+    assert (Ticket.objects.count(), AuditEvent.objects.count(), Notification.objects.count()) == before
 
 
 def test_api_intake_with_dispatch_and_actions_and_errors() -> None:

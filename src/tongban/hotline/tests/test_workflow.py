@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -19,7 +20,7 @@ from tongban.federation.models import OutboxMessage
 from tongban.federation.tests.factories import PeerFactory
 from tongban.hotline import knowledge, selectors, services, sla
 from tongban.hotline.constants import TRANSITIONS, KnowledgeStatus, TicketAction, TicketStatus
-from tongban.hotline.models import Ticket, TicketTransfer
+from tongban.hotline.models import KnowledgeEntry, KnowledgeTerm, Ticket, TicketTransfer
 from tongban.hotline.tests import factories as f
 from tongban.regions.models import Region
 
@@ -623,6 +624,42 @@ def test_knowledge_export_import_keeps_origin_and_is_idempotent(settings: Any) -
         services.kb_import(document={"format": "other"})
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_knowledge_base_change_is_seen_by_the_very_next_search() -> None:
+    # given a published entry whose ranking is cached by a first search
+    ln = f.line()
+    fund = f.published_entry(question="住房公积金提取需要哪些材料？", answer="身份证。")
+    assert [h.id for h in knowledge.search("公积金提取")] == [fund.id]
+    # when another process changes the index without this one knowing (its rows are gone, no bump)
+    KnowledgeTerm.objects.filter(entry_id=fund.pk).delete()
+    # then the cached ranking still answers (the cache is used) ...
+    assert [h.id for h in knowledge.search("公积金提取")] == [fund.id]
+    # ... with the entry as it is now: its answer and status are read on every search
+    KnowledgeEntry.objects.filter(pk=fund.pk).update(answer="身份证和租房合同。")
+    assert knowledge.search("公积金提取")[0].answer == "身份证和租房合同。"
+    # and once the index's generation moves, as every reindex does in its transaction, the ranking is redone
+    knowledge.bump_generation()
+    assert knowledge.search("公积金提取") == []
+    # when a supervisor publishes a new entry, the very next search finds it
+    draft = services.kb_entry_create(
+        actor=ln.agent, category="住房公积金", question="公积金提取到账要多久？", answer="三个工作日。"
+    )
+    services.kb_entry_submit(entry=draft, actor=ln.agent)
+    services.kb_entry_publish(entry=draft, actor=ln.supervisor)
+    assert [h.id for h in knowledge.search("公积金提取")] == [draft.id]
+    # and when it is retired, the very next search no longer finds it
+    services.kb_entry_retire(entry=draft, actor=ln.supervisor, reason="政策调整")
+    assert knowledge.search("公积金提取") == []
+
+
+def test_a_search_inside_a_transaction_is_not_cached() -> None:
+    # given a published entry, searched inside the test's transaction
+    fund = f.published_entry(question="住房公积金提取需要哪些材料？")
+    assert [h.id for h in knowledge.search("公积金提取")] == [fund.id]
+    # then nothing was cached: a rollback could hand the same generation out again
+    assert caches[knowledge.CACHE_ALIAS].get(knowledge._cache_key("公积金提取", 8)) is None
+
+
 def test_common_terms_are_left_out_of_the_ranking_unless_nothing_else_matches(monkeypatch: Any) -> None:
     # given five entries about 办理 and one about 公积金, with "common" meaning more than three entries
     monkeypatch.setattr(knowledge, "COMMON", 3)
@@ -632,4 +669,5 @@ def test_common_terms_are_left_out_of_the_ranking_unless_nothing_else_matches(mo
     assert [h.id for h in knowledge.search("公积金办理")] == [fund.id]
     # and a query of common words alone still finds entries
     assert {h.id for h in knowledge.search("办理", limit=10)} >= {e.id for e in others}
-    assert knowledge._common_terms(["办理", "公积金"], ["banli"]) == {"办理", "banli"}
+    assert knowledge._term_counts(["办理", "公积金"], ["banli"], cap=3) == {"办理": 4, "公积金": 1, "banli": 4}
+    assert knowledge._selective(["办理", "公积金"], ["banli"]) == (["公积金"], [], 0.0)
