@@ -126,8 +126,8 @@ def _upsert_locked_head(stream: str) -> tuple[int, str]:
 
 def record_many(*, stream: str, entries: list[Entry]) -> list[AuditEvent]:
     """Append several events to ``stream`` in order: one statement locks (or creates) the head, one
-    inserts the events, one moves the head. Same chain as as many ``record`` calls; must run inside
-    the transaction of the changes it records."""
+    inserts the events and moves the head (two on SQLite). The same chain as as many ``record``
+    calls; must run inside the transaction of the changes it records."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record_many must be called inside a transaction")
     if not entries:
@@ -156,8 +156,29 @@ def record_many(*, stream: str, entries: list[Entry]) -> list[AuditEvent]:
         )
         event.hash = prev_hash = compute_hash(event)
         events.append(event)
-    AuditEvent.objects.bulk_create(events)
-    AuditStreamHead.objects.filter(stream=stream).update(seq=seq, last_hash=prev_hash)
+    conn = transaction.get_connection()
+    q = conn.ops.quote_name
+    head, table = q(AuditStreamHead._meta.db_table), q(AuditEvent._meta.db_table)
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    insert = (
+        f"INSERT INTO {table} ({', '.join(q(str(f.column)) for f in fields)}) "  # noqa: S608 - quoted model names
+        f"VALUES {', '.join([row] * len(events))} RETURNING {q('id')}"
+    )
+    values = [f.get_db_prep_save(getattr(e, f.attname), conn) for e in events for f in fields]
+    move_head = f"UPDATE {head} SET seq = %s, last_hash = %s WHERE stream = %s"  # noqa: S608 - quoted model name
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":  # one statement: a data-modifying WITH moves the head
+            cursor.execute(f"WITH h AS ({move_head}) {insert}", [seq, prev_hash, stream, *values])
+            ids = [r[0] for r in cursor.fetchall()]
+        else:
+            cursor.execute(insert, values)
+            ids = [r[0] for r in cursor.fetchall()]
+            cursor.execute(move_head, [seq, prev_hash, stream])
+    for event, pk in zip(events, ids, strict=True):
+        event.pk = pk
+        event._state.adding = False
+        event._state.db = conn.alias
     return events
 
 
