@@ -22,7 +22,7 @@ from tongban.cases.api import ERRORS, _no_nul
 from tongban.cases.services import WindowApplicant
 from tongban.federation.models import PeerCatalogItem
 from tongban.forwarding import selectors, services
-from tongban.forwarding.models import RemoteCase, RemoteCaseFile
+from tongban.forwarding.models import ForwardedCase, RemoteCase, RemoteCaseFile
 
 router = Router(tags=["cross-region"], auth=api_auth)
 
@@ -186,6 +186,37 @@ class RemoteCaseOut(Schema):
         )
 
 
+class ForwardedOut(Schema):
+    forward_id: uuid.UUID
+    origin_region: str
+    mode: str
+    received_by: str
+    registered_at: dt.datetime
+    case_id: int
+    case_number: str | None
+    status: str
+    item_code: str
+    department: str
+    promised_due_date: dt.date | None
+
+    @classmethod
+    def of(cls, link: ForwardedCase) -> ForwardedOut:
+        case = link.case
+        return cls(
+            forward_id=link.forward_id,
+            origin_region=link.origin_region,
+            mode=link.mode,
+            received_by=link.received_by_name,
+            registered_at=link.created_at,
+            case_id=case.pk,
+            case_number=case.number,
+            status=case.status,
+            item_code=case.item.code,
+            department=case.department.name,
+            promised_due_date=case.promised_due_date,
+        )
+
+
 class NoteIn(Schema):
     note: Annotated[str, Field(max_length=2000)] = ""
 
@@ -279,6 +310,18 @@ def queue(
 ) -> list[RemoteCaseOut]:
     rows = selectors.clerk_queue(user=_user(request), queue="" if name == "all" else name)[:100]
     return [RemoteCaseOut.of(r) for r in rows]
+
+
+@router.get(
+    "/forwarded",
+    response={200: list[ForwardedOut], **ERRORS},
+    summary="Deciding side: cases received from other regions (reviewers of their departments)",
+)
+def forwarded(
+    request: HttpRequest, forward_id: uuid.UUID | None = None, limit: Annotated[int, Field(ge=1, le=200)] = 50
+) -> list[ForwardedOut]:
+    rows = selectors.forwarded_cases_for(user=_user(request), forward_id=forward_id)[:limit]
+    return [ForwardedOut.of(link) for link in rows]
 
 
 @router.get("/{remote_id}", response={200: RemoteCaseOut, **ERRORS}, summary="One case with its mirrored timeline")

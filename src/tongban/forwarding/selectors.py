@@ -87,6 +87,18 @@ def forwarded_case_get(*, forward_id: uuid.UUID | str) -> ForwardedCase | None:
     return ForwardedCase.objects.select_related("case").filter(forward_id=forward_id).first()
 
 
+def forwarded_cases_for(*, user: User, forward_id: uuid.UUID | None = None) -> QuerySet[ForwardedCase]:
+    """At the deciding node: the forwarded cases among those ``user`` may see (``cases`` authorization)."""
+    from tongban.cases.selectors import case_list_for_user
+
+    rows = ForwardedCase.objects.filter(case__in=case_list_for_user(user=user)).select_related(
+        "case", "case__item", "case__department"
+    )
+    if forward_id is not None:
+        rows = rows.filter(forward_id=forward_id)
+    return rows.order_by("-created_at", "-id")
+
+
 def origin_regions(*, case_ids: list[int]) -> dict[int, str]:
     """At the deciding node: the origin region of each forwarded case among ``case_ids``."""
     return dict(ForwardedCase.objects.filter(case_id__in=case_ids).values_list("case_id", "origin_region"))

@@ -322,3 +322,24 @@ def test_b_cannot_deliver_a_case_received_at_the_origins_window(
     assert caught.value.code == "delivered_at_origin"
     case.refresh_from_db()
     assert case.status == CaseStatus.RESULT_ISSUED and len(outbox("forwarding.status")) == sent
+
+
+def test_reviewers_list_forwarded_cases_with_their_origin_over_the_api(
+    client: Client, origin: KeyedPeer, item: ServiceItem
+) -> None:
+    import tongban.accounts.sessions  # noqa: F401  (stamps the login time that force_login sessions need)
+
+    # given a registered forwarded case, a reviewer of its department and one of another department
+    forward_id, _ = send_application(client, origin, item)
+    reviewer = staff(item.department, StaffRoleKind.REVIEWER)
+    other = staff(make_item().department, StaffRoleKind.REVIEWER)
+    # when each asks for the forwarded cases (by forwarding id)
+    client.force_login(reviewer)
+    mine = client.get(f"/api/v1/cross-region/forwarded?forward_id={forward_id}").json()
+    client.force_login(other)
+    theirs = client.get(f"/api/v1/cross-region/forwarded?forward_id={forward_id}").json()
+    # then only the department's reviewer sees it, with the origin region and the clerk
+    assert [(r["origin_region"], r["mode"], r["received_by"], r["status"]) for r in mine] == [
+        ("110000", "proxy_receipt", "王窗口", "submitted")
+    ]
+    assert theirs == []
