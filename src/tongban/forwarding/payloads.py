@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from tongban.forwarding.constants import MAX_PARTS, PART_BYTES, REMOTE_STATUSES
+from tongban.forwarding.constants import DRAFT, FORWARDING, MAX_PARTS, PART_BYTES, REFUSED, REMOTE_STATUSES
 from tongban.forwarding.errors import InvalidPayload
 
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")]
@@ -142,8 +142,8 @@ class Status(Strict):
     @field_validator("status")
     @classmethod
     def _known(cls, value: str) -> str:
-        if value not in REMOTE_STATUSES:
-            raise ValueError("unknown status")
+        if value not in REMOTE_STATUSES or value in (DRAFT, FORWARDING, REFUSED):
+            raise ValueError("not a status of a registered case")
         return value
 
 
