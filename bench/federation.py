@@ -211,8 +211,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def cpu_of(pids: list[int]) -> float:
-    return sum(cpu_seconds(p) for p in pids)
+class CpuMeter:
+    """CPU time of the nodes' processes over a phase: gunicorn's processes and the PostgreSQL backends of both
+    databases, counting those that started during the phase (a new connection) from zero."""
+
+    def __init__(self, nodes: list[Node]) -> None:
+        self.nodes = nodes
+        self.servers0 = {p: cpu_seconds(p) for n in nodes for p in n.pids()}
+        self.backends0 = {p: cpu_seconds(p) for n in nodes for p in n.backend_pids()}
+
+    def stop(self) -> tuple[float, float]:
+        servers = {p for n in self.nodes for p in n.pids()} | set(self.servers0)
+        backends = {p for n in self.nodes for p in n.backend_pids()} | set(self.backends0)
+        return (
+            sum(cpu_seconds(p) - self.servers0.get(p, 0.0) for p in servers),
+            sum(cpu_seconds(p) - self.backends0.get(p, 0.0) for p in backends),
+        )
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -413,18 +427,15 @@ def main() -> int:
         t0 = time.perf_counter()
         ids = queue(count)
         queue_seconds = time.perf_counter() - t0
-        server_pids = a.pids() + b.pids()
-        backends = a.backend_pids() + b.backend_pids()
-        cpu_servers0, cpu_db0 = cpu_of(server_pids), cpu_of(backends)
+        meter = CpuMeter(nodes)
         cpu_worker0 = time.process_time()
-        load_during = []
+        load_start = os.getloadavg()[0]
         t0 = time.perf_counter()
         report = delivery.deliver_loop(until_idle=True, interval=0.05)
         seconds = time.perf_counter() - t0
-        load_during.append(os.getloadavg()[0])
+        load_end = os.getloadavg()[0]
         cpu_worker = time.process_time() - cpu_worker0
-        cpu_servers = cpu_of(server_pids) - cpu_servers0
-        cpu_db = cpu_of(backends) - cpu_db0
+        cpu_servers, cpu_db = meter.stop()
         check_stored(a, b, ids)
         if report.delivered < count or report.failed or report.parked:
             raise SystemExit(f"delivery report: {report}")
@@ -436,7 +447,7 @@ def main() -> int:
         per = 1000 / count
         print(
             f"  CPU per message: worker {cpu_worker * per:.2f} ms, gunicorn (A+B) {cpu_servers * per:.2f} ms, "
-            f"PostgreSQL backends {cpu_db * per:.2f} ms"
+            f"PostgreSQL backends {cpu_db * per:.2f} ms (load average {load_start:.1f} → {load_end:.1f})"
         )
 
         # 2. latency, one message at a time at a steady pace
@@ -481,6 +492,7 @@ def main() -> int:
             "cpu_gunicorn_ms_per_message": round(cpu_servers * per, 3),
             "cpu_postgres_ms_per_message": round(cpu_db * per, 3) if args.database == "postgres" else None,
             "queue_per_s": round(count / queue_seconds, 1),
+            "loadavg_1m_throughput": [round(load_start, 2), round(load_end, 2)],
             "messages": count,
             "database": args.database,
             "quick": args.quick,
