@@ -19,10 +19,10 @@ Phases:
    B's audit trail (the ping handler's event) exactly once.
 2. **Latency.** Messages queued one at a time (40/s) while a worker loop runs (poll interval 0.05 s);
    latency = B's ``received_at`` − A's ``created_at`` (same machine, same clock): p50 / p99.
-3. **Forwarded case** (异地代收代办), when the cases app has the service that forwards an accepted
-   application to another region: ``forward_latency_ms`` from the acceptance at A to the case's
-   registration at B, through the same worker loop. Left out (``null``, with the reason printed)
-   while that service is not there.
+3. **Forwarded case** (异地代收代办, ``forwarding.services.proxy_receive``): a window clerk at A receives an
+   application for B's item with two scanned materials; ``forward_latency_ms`` (the median, with p50 /
+   p99) from the acceptance at A to the case's registration at B, one case at a time, through the same
+   worker loop (the file parts and the application travel as signed messages).
 
 CPU time per message is read from /proc: this worker process, both nodes' gunicorn processes and
 (PostgreSQL) the backends of both databases. The last line printed is one JSON object.
@@ -182,6 +182,20 @@ class Node:
 
         with sqlite3.connect(f"file:{self.root / 'db.sqlite3'}?mode=ro", uri=True, timeout=30) as conn:
             return list(conn.execute(sql, params))
+
+    @property
+    def mark(self) -> str:
+        return "%s" if self.database == "postgres" else "?"
+
+    def connection(self) -> Any:
+        """A connection to this node's database kept open for polling (autocommit, read only in use)."""
+        if self.database == "postgres":
+            import psycopg
+
+            return psycopg.connect(self.db_url, autocommit=True)
+        import sqlite3
+
+        return sqlite3.connect(f"file:{self.root / 'db.sqlite3'}?mode=ro", uri=True, timeout=30)
 
     def pids(self) -> list[int]:
         """gunicorn's master and workers, and (PostgreSQL) the backends serving this node's database."""
@@ -383,9 +397,68 @@ class Worker(threading.Thread):
             connection.close()
 
 
+SETUP_B = """
+from tongban.cases.tests.factories import make_item
+make_item(code="120000-XR-PROXY", name="跨省代收基准测试事项", cross_region_mode="proxy_receipt")
+"""
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+
+
 def forward_phase(a: Node, b: Node, count: int) -> tuple[list[float], str]:
-    """Forwarded cases: acceptance at A → registration at B (needs the cases app's forwarding service)."""
-    return [], "the service that forwards an accepted application to another region is not on main yet"
+    """Forwarded cases (异地代收代办): the clerk at A receives an application for B's item with two scanned
+    materials (``forwarding.services.proxy_receive``: accept, attach, forward, one transaction); latency =
+    B's registration (``ForwardedCase.created_at``) − A's acceptance (``RemoteCase.forwarded_at``), one
+    case at a time, A's worker polling every 0.05 s."""
+    try:
+        from tongban.forwarding import services as forwarding
+    except ImportError:
+        return [], "the service that forwards an accepted application to another region is not there"
+    import datetime as dt
+    import io
+
+    from tongban.accounts.tests.factories import StaffFactory
+    from tongban.cases.services import WindowApplicant
+    from tongban.core.identifiers import make_resident_id
+    from tongban.federation.models import PeerCatalogItem
+    from tongban.regions.models import Region
+    from tongban.regions.tests.factories import DepartmentFactory
+
+    b.tongban("shell", "-c", SETUP_B)
+    a.tongban("federation", "catalog", "pull", "120000")
+    window = DepartmentFactory(region=Region.objects.get(code="110000"), name="北京市政务服务中心")  # type: ignore[no-untyped-call]
+    clerk = StaffFactory(username="bench-clerk", full_name="王窗口", roles=[(window, "window_clerk")])  # type: ignore[no-untyped-call]
+    peer_item = PeerCatalogItem.objects.get(peer__region_code="120000", code="120000-XR-PROXY")
+    applicant = WindowApplicant(id_number=make_resident_id("110101", dt.date(1980, 1, 1), 12), full_name="李四")
+    poll = b.connection()
+    latencies = []
+    for _i in range(count):
+        remote = forwarding.proxy_receive(
+            actor=clerk,  # type: ignore[arg-type]
+            peer_item=peer_item,
+            applicant=applicant,
+            identity_check_method="id_card_reader",
+            form_data={"applicant_name": "李四", "reason": "异地代收"},
+            scans={"ID": (io.BytesIO(PDF), "id.pdf"), "PLAN": (io.BytesIO(PDF), "plan.pdf")},
+        )
+        key = remote.forward_id.hex if b.database == "sqlite" else str(remote.forward_id)
+        deadline = time.monotonic() + 60
+        while True:
+            rows = poll.execute(
+                "SELECT created_at FROM forwarding_forwardedcase WHERE forward_id = " + b.mark,  # noqa: S608
+                (key,),
+            ).fetchall()
+            if rows:
+                break
+            if time.monotonic() > deadline:
+                raise SystemExit(f"B did not register forwarded case {remote.forward_id} within 60 s")
+            time.sleep(0.005)
+        registered = rows[0][0]
+        if not isinstance(registered, dt.datetime):
+            registered = dt.datetime.fromisoformat(str(registered))
+        assert remote.forwarded_at is not None
+        latencies.append((registered - remote.forwarded_at).total_seconds() * 1000)
+    poll.close()
+    return latencies, ""
 
 
 def main() -> int:
@@ -469,7 +542,7 @@ def main() -> int:
         )
 
         # 3. forwarded cases
-        forward, why_not = forward_phase(a, b, 20 if args.quick else 100)
+        forward, why_not = forward_phase(a, b, 10 if args.quick else 50)
         worker.stopping.set()
         worker.join(timeout=30)
         if forward:
