@@ -455,6 +455,8 @@ def forward_phase(a: Node, b: Node, count: int) -> tuple[list[float], str]:
         registered = rows[0][0]
         if not isinstance(registered, dt.datetime):
             registered = dt.datetime.fromisoformat(str(registered))
+        if registered.tzinfo is None:  # SQLite keeps UTC without the zone
+            registered = registered.replace(tzinfo=dt.UTC)
         assert remote.forwarded_at is not None
         latencies.append((registered - remote.forwarded_at).total_seconds() * 1000)
     poll.close()
