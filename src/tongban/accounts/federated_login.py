@@ -272,14 +272,21 @@ def _oidc_jwks() -> dict[str, Any]:
     return {"keys": keys}
 
 
-@transaction.atomic(durable=True)
 def peer_login_client_register(*, token: str) -> str:
     """Register (or re-key) the peer that signed ``token`` as an OIDC client; returns the signed answer."""
+    from tongban.federation import statements
+
+    # Verified outside the transaction: an unknown key id may make it fetch the peer's keys (HTTP).
+    peer, statement = statements.statement_verify(token=token, typ=REGISTRATION_TYP)
+    return _peer_login_client_store(peer=peer, statement=statement)
+
+
+@transaction.atomic(durable=True)
+def _peer_login_client_store(*, peer: Any, statement: dict[str, Any]) -> str:
     from oauth2_provider.models import get_application_model
 
     from tongban.federation import statements
 
-    peer, statement = statements.statement_verify(token=token, typ=REGISTRATION_TYP)
     redirect_uri = str(statement.get("redirect_uri", ""))
     if not _under(redirect_uri, peer.base_url):
         raise redirect_not_on_peer()
