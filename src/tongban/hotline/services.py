@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -267,6 +267,27 @@ def _new_number(line_region: Region, now: dt.datetime) -> str:
     return f"{prefix}{timezone.localtime(now):%y%m%d}{secrets.randbelow(10**8):08d}"
 
 
+def _insert_numbered(ticket: Ticket, line_region: Region, now: dt.datetime, *, attempts: int = 5) -> None:
+    """Insert a new ticket under a fresh random number in one statement: a number already taken
+    (``ON CONFLICT`` on the unique number does nothing) is drawn again, with no savepoint."""
+    quote = connection.ops.quote_name
+    fields = [f for f in Ticket._meta.concrete_fields if not f.primary_key]
+    sql = (
+        f"INSERT INTO {quote(Ticket._meta.db_table)} ({', '.join(quote(str(f.column)) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT (number) DO NOTHING RETURNING id"
+    )
+    for _attempt in range(attempts):
+        ticket.number = _new_number(line_region, now)
+        # pre_save gives each field its value as Model.save() would (auto_now of updated_at included)
+        rows = fetch_all(sql, [f.get_db_prep_save(f.pre_save(ticket, True), connection) for f in fields])
+        if rows:
+            ticket.pk = rows[0][0]
+            ticket._state.adding = False
+            ticket._state.db = connection.alias
+            return
+    raise Conflict(_("Please try again."), code="number_collision")
+
+
 def _validate_region(region: Region | str | None) -> Region:
     if isinstance(region, Region):
         return region
@@ -401,16 +422,7 @@ def ticket_create(
         ticket.department = department
         _start_clock(ticket, now)
         ticket.status = target
-    for _attempt in range(5):
-        ticket.number = _new_number(line_region, now)
-        try:
-            with transaction.atomic():
-                ticket.save()
-            break
-        except IntegrityError:
-            ticket.pk = None
-    else:  # pragma: no cover - 10^8 numbers a day
-        raise Conflict(_("Please try again."), code="number_collision")
+    _insert_numbered(ticket, line_region, now)
     if department is None:
         events.ticket_created(ticket=ticket, actor=actor, role=role)
         return ticket

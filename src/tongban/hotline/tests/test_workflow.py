@@ -548,6 +548,27 @@ def test_follow_up_needs_number_and_check_code() -> None:
         selectors.ticket_track(number=t.number, check_code=wrong)
 
 
+def test_a_taken_number_is_drawn_again_and_endless_collisions_are_refused(monkeypatch: Any) -> None:
+    # given a ticket already holding a number
+    ln = f.line()
+    first = f.ticket(ln)
+    drawn = iter([first.number, first.number, "TJ26120199999999"])
+    monkeypatch.setattr(services, "_new_number", lambda line_region, now: next(drawn))
+    # when the next ticket draws that number twice, then a free one
+    second = f.ticket(ln, department=ln.amr)
+    # then it is stored under the free number, dispatched, with its events
+    second.refresh_from_db()
+    assert (second.number, second.status) == ("TJ26120199999999", TicketStatus.DISPATCHED)
+    assert list(AuditEvent.objects.filter(stream=second.stream).values_list("seq", flat=True)) == [1, 2]
+    # and when every draw is taken, the intake is refused with a stable code and leaves nothing behind
+    monkeypatch.setattr(services, "_new_number", lambda line_region, now: first.number)
+    count = (Ticket.objects.count(), AuditEvent.objects.count())
+    with pytest.raises(ApplicationError) as err:
+        f.ticket(ln, department=ln.amr)
+    assert err.value.code == "number_collision"
+    assert (Ticket.objects.count(), AuditEvent.objects.count()) == count
+
+
 # ------------------------------------------------------------------ knowledge base
 
 
