@@ -243,6 +243,32 @@ def _server_cpu_seconds(master: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def _postgres_cpu(url: str) -> dict[int, float]:
+    """CPU seconds (user + system, from /proc) of each PostgreSQL backend serving the benchmark's
+    database (a local server); empty on SQLite, whose work is done inside gunicorn's workers."""
+    if not url.startswith("postgres"):
+        return {}
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    out: dict[int, float] = {}
+    for (pid,) in rows:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[int(pid)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
+def _postgres_cpu_since(url: str, before: dict[int, float]) -> float:
+    """PostgreSQL CPU seconds since ``before`` (a backend started in between counts from zero)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in _postgres_cpu(url).items())
+
+
 def _warm(port: int, token: str) -> None:
     """Load jieba, the models and connections in every worker before measuring."""
     for _ in range(40):
@@ -346,7 +372,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="tongban-bench-hotline-"))
     server = None
     try:
-        _prepare_environment(args.database, workdir)
+        url = _prepare_environment(args.database, workdir)
         world = _setup_world()
         token = _token_for(world["agent"])
         seconds = _load_knowledge(entries, world["region"])
@@ -362,18 +388,21 @@ def main() -> None:
         server, port = _start_gunicorn(workers=4)
         _warm(port, token)
         rounds = 200 if quick else 1000
-        cpu0 = _server_cpu_seconds(server.pid)
+        cpu0, pg0 = _server_cpu_seconds(server.pid), _postgres_cpu(url)
         p99_search, median_search, hits = _search(port, rounds)
         search_cpu_ms = (_server_cpu_seconds(server.pid) - cpu0) * 1000 / rounds
+        search_pg_ms = _postgres_cpu_since(url, pg0) * 1000 / rounds
         print(
             f"  kb search: median {median_search:.1f} ms, p99 {p99_search:.1f} ms, {hits}/{rounds} queries with hits, "
             f"server CPU {search_cpu_ms:.1f} ms per search"
         )
-        cpu0 = _server_cpu_seconds(server.pid)
+        cpu0, pg0 = _server_cpu_seconds(server.pid), _postgres_cpu(url)
         rate, p99_intake, done, failed = _intake(
             port, token, world["codes"], 300 if quick else 3000, concurrency=args.concurrency
         )
         ticket_cpu_ms = (_server_cpu_seconds(server.pid) - cpu0) * 1000 / max(done, 1)
+        ticket_pg_ms = _postgres_cpu_since(url, pg0) * 1000 / max(done, 1)
+        print(f"  PostgreSQL backends' CPU: {ticket_pg_ms:.1f} ms per ticket, {search_pg_ms:.1f} ms per search")
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
         print(
             f"  intake + dispatch: {done} tickets, {rate:.1f}/s, p99 {p99_intake:.1f} ms, {failed} failed, "
@@ -391,6 +420,8 @@ def main() -> None:
             "kb_search_uncached_p99_ms": round(uncached_p99, 1),
             "server_cpu_ms_per_ticket": round(ticket_cpu_ms, 1),
             "server_cpu_ms_per_search": round(search_cpu_ms, 1),
+            "postgres_cpu_ms_per_ticket": round(ticket_pg_ms, 1) if url.startswith("postgres") else None,
+            "postgres_cpu_ms_per_search": round(search_pg_ms, 1) if url.startswith("postgres") else None,
             "load_average": round(load, 1) if load is not None else None,
         }
         print(json.dumps(figures))
