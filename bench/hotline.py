@@ -402,7 +402,8 @@ def main() -> None:
         )
         ticket_cpu_ms = (_server_cpu_seconds(server.pid) - cpu0) * 1000 / max(done, 1)
         ticket_pg_ms = _postgres_cpu_since(url, pg0) * 1000 / max(done, 1)
-        print(f"  PostgreSQL backends' CPU: {ticket_pg_ms:.1f} ms per ticket, {search_pg_ms:.1f} ms per search")
+        if url.startswith("postgres"):
+            print(f"  PostgreSQL backends' CPU: {ticket_pg_ms:.1f} ms per ticket, {search_pg_ms:.1f} ms per search")
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
         print(
             f"  intake + dispatch: {done} tickets, {rate:.1f}/s, p99 {p99_intake:.1f} ms, {failed} failed, "
