@@ -28,6 +28,15 @@ def local_today() -> dt.date:
     return timezone.localdate()
 
 
+def effective_status(stored: str, valid_to: dt.date | None, today: dt.date) -> LicenceStatus:
+    """A licence's status today: the stored one, or expired once ``valid_to`` has passed."""
+    if stored != StoredStatus.VALID:
+        return LicenceStatus(stored)
+    if valid_to is not None and valid_to < today:
+        return LicenceStatus.EXPIRED
+    return LicenceStatus.VALID
+
+
 class LicenceType(models.Model):
     """A kind of licence (证照类型): who issues it, who holds it, the fields it carries, how long it lasts."""
 
@@ -122,11 +131,7 @@ class Licence(models.Model):
         return self.number
 
     def effective_status(self, today: dt.date | None = None) -> LicenceStatus:
-        if self.status != StoredStatus.VALID:
-            return LicenceStatus(self.status)
-        if self.valid_to is not None and self.valid_to < (today or local_today()):
-            return LicenceStatus.EXPIRED
-        return LicenceStatus.VALID
+        return effective_status(self.status, self.valid_to, today or local_today())
 
     @property
     def current_status(self) -> LicenceStatus:
@@ -203,7 +208,10 @@ class Presentation(models.Model):
 class LicenceUse(models.Model):
     """Who verified, scanned or used a licence, when, and for which case (shown to the holder)."""
 
-    licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="uses")
+    # No database-level foreign key: its check would lock the licence's row (FOR KEY SHARE) and so write
+    # the licence's table page on every verification, a read. The log row is written in the same
+    # statement that found the licence, and licences are never deleted (ADR 0014).
+    licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="uses", db_constraint=False)
     kind = models.CharField(_("kind"), max_length=14, choices=UseKind.choices)
     by_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

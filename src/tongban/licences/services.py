@@ -44,6 +44,7 @@ from tongban.licences.models import (
     LicenceUse,
     Presentation,
     SigningKey,
+    effective_status,
     local_today,
 )
 from tongban.licences.numbers import is_well_formed, make_number
@@ -557,25 +558,6 @@ class VerificationResult:
         return body
 
 
-def _licence_by_number(number: str) -> Licence | None:
-    """One indexed lookup (no ORDER BY: the number is unique)."""
-    try:
-        return Licence.objects.select_related("licence_type", "department").get(number=number)
-    except Licence.DoesNotExist:
-        return None
-
-
-def _status_check(licence: Licence) -> tuple[str, Check]:
-    status = licence.effective_status()
-    messages = {
-        LicenceStatus.VALID: "",
-        LicenceStatus.SUSPENDED: str(_("The licence is suspended.")),
-        LicenceStatus.REVOKED: str(_("The licence has been revoked.")),
-        LicenceStatus.EXPIRED: str(_("The licence has expired.")),
-    }
-    return status, Check("status", status == LicenceStatus.VALID, messages[status])
-
-
 def _record_use(
     *,
     licence: Licence,
@@ -587,11 +569,6 @@ def _record_use(
     case_number: str = "",
     material_code: str = "",
 ) -> None:
-    if connection.vendor == "postgresql":
-        # A read log, not a state change: no need to wait for the WAL flush (at most the last fraction
-        # of a second of verification entries is lost in a crash). See ADR 0006.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
     LicenceUse.objects.create(
         licence=licence,
         kind=kind,
@@ -604,7 +581,121 @@ def _record_use(
     )
 
 
-@transaction.atomic
+# The verification's one statement (ADR 0014): find the licence by its unique number with its type and
+# issuer, and, if the holder matches, log the verification for the holder, in one round trip. On
+# PostgreSQL, outside any transaction, the statement is its own transaction and sets
+# synchronous_commit off for that transaction only (a read log: a crash may lose the last fraction of a
+# second of entries, never a state change).
+_VERIFY_SELECT = """
+SELECT l.id, l.holder_id, l.holder_name, l.status, l.valid_from, l.valid_to, l.region_code,
+       t.code, t.name, d.name
+  FROM licences_licence l
+  JOIN licences_licencetype t ON t.id = l.licence_type_id
+  JOIN regions_department d ON d.id = l.department_id
+ WHERE l.number = %s
+"""
+_VERIFY_INSERT_COLUMNS = "licence_id, kind, by_user_id, by_label, source, case_number, material_code, valid_at_use, at"
+_VERIFY_PG = f"""
+WITH found AS ({_VERIFY_SELECT}),
+logged AS (
+    INSERT INTO licences_licenceuse ({_VERIFY_INSERT_COLUMNS})
+    SELECT found.id, %s, %s, %s, %s, '', '',
+           %s AND found.status = 'valid' AND (found.valid_to IS NULL OR found.valid_to >= %s), %s
+      FROM found
+     WHERE found.holder_id = %s
+    RETURNING 1
+)
+SELECT found.*, (SELECT count(*) FROM logged), {{async_commit}} FROM found
+"""  # noqa: S608 - constant SQL
+_VERIFY_PG_ASYNC = _VERIFY_PG.format(async_commit="set_config('synchronous_commit', 'off', true)")
+_VERIFY_PG_IN_TRANSACTION = _VERIFY_PG.format(async_commit="NULL")
+_VERIFY_SQLITE_INSERT = (
+    f"INSERT INTO licences_licenceuse ({_VERIFY_INSERT_COLUMNS}) "  # noqa: S608 - constant SQL
+    "VALUES (%s, %s, %s, %s, %s, '', '', %s, %s)"
+)
+
+
+@dataclass(frozen=True)
+class _Found:
+    holder_matches: bool
+    status: LicenceStatus
+    licence: dict[str, Any]
+
+
+def _verify_and_log(
+    *, number: str, holder_id: str, by_user: User | None, by_label: str, source: str, signed_ok: bool = True
+) -> _Found | None:
+    """Look a licence up by number and, if ``holder_id`` is its holder's, log the verification.
+
+    ``None`` if there is no such licence. ``signed_ok`` is false when a VC-JWT's own checks (its validity
+    period) failed, so that the log says the verification did not succeed."""
+    today = local_today()
+    now = timezone.now()
+    user_id = by_user.pk if by_user is not None and by_user.is_authenticated else None
+    label = (by_label or (by_user.display_name if by_user is not None and by_user.is_authenticated else ""))[:200]
+    source = source[:100]
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        sql = _VERIFY_PG_ASYNC if connection.get_autocommit() else _VERIFY_PG_IN_TRANSACTION
+        connection.ensure_connection()
+        # A server-side prepared statement (planned once per connection), on Django's own connection.
+        with psycopg.Cursor(connection.connection) as raw:
+            raw.execute(
+                sql, [number, UseKind.VERIFIED, user_id, label, source, signed_ok, today, now, holder_id], prepare=True
+            )
+            row = raw.fetchone()
+    else:
+        with connection.cursor() as cursor, transaction.atomic():
+            cursor.execute(_VERIFY_SELECT, [number])
+            row = cursor.fetchone()
+            if row is not None and row[1] == holder_id:
+                valid_at_use = (
+                    signed_ok
+                    and effective_status(row[3], _as_date(row[5]) if row[5] else None, today) == LicenceStatus.VALID
+                )
+                cursor.execute(
+                    _VERIFY_SQLITE_INSERT, [row[0], UseKind.VERIFIED, user_id, label, source, valid_at_use, now]
+                )
+    if row is None:
+        return None
+    _pk, holder, holder_name, stored, valid_from, valid_to, region, type_code, type_name, issuer = row[:10]
+    valid_from = _as_date(valid_from)
+    valid_to = _as_date(valid_to) if valid_to is not None else None
+    return _Found(
+        holder_matches=holder == holder_id,
+        status=effective_status(stored, valid_to, today),
+        licence={
+            "number": number,
+            "type_code": type_code,
+            "type_name": type_name,
+            "holder_name": holder_name,
+            "issuer": issuer,
+            "issuing_region": region,
+            "valid_from": valid_from.isoformat(),
+            "valid_to": valid_to.isoformat() if valid_to else None,
+        },
+    )
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    """SQLite's raw cursor answers dates as ISO strings."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+_STATUS_MESSAGES = {
+    LicenceStatus.VALID: "",
+    LicenceStatus.SUSPENDED: _("The licence is suspended."),
+    LicenceStatus.REVOKED: _("The licence has been revoked."),
+    LicenceStatus.EXPIRED: _("The licence has expired."),
+}
+
+
+def _status_check(licence: Licence) -> tuple[str, Check]:
+    status = licence.effective_status()
+    return status, Check("status", status == LicenceStatus.VALID, str(_STATUS_MESSAGES[status]))
+
+
 def licence_verify(
     *,
     token: str | None = None,
@@ -614,7 +705,9 @@ def licence_verify(
     by_label: str = "",
     source: str = "",
 ) -> VerificationResult:
-    """Verify a licence by its VC-JWT or by number + holder id; the use is logged for the holder."""
+    """Verify a licence by its VC-JWT or by number + holder id; the use is logged for the holder.
+
+    Not wrapped in a transaction: the lookup and the log entry are one statement (ADR 0014)."""
     if token:
         return _verify_token(token=token, by_user=by_user, by_label=by_label, source=source)
     if not number or not holder_id:
@@ -629,18 +722,17 @@ def licence_verify(
         )
         return VerificationResult(valid=False, status="unknown", checks=checks)
     checks.append(Check("format", True))
-    licence = _licence_by_number(number)
-    if licence is None or licence.holder_id != holder_id.strip().upper():
+    found = _verify_and_log(
+        number=number, holder_id=holder_id.strip().upper(), by_user=by_user, by_label=by_label, source=source
+    )
+    if found is None or not found.holder_matches:
         # The same answer whether the number is unknown or belongs to someone else.
         checks.append(Check("record", False, str(_("No licence with this number is held by this holder."))))
         return VerificationResult(valid=False, status="unknown", checks=checks)
     checks.append(Check("record", True))
-    status, check = _status_check(licence)
-    checks.append(check)
-    _record_use(
-        licence=licence, kind=UseKind.VERIFIED, by_user=by_user, by_label=by_label, source=source, valid=check.passed
-    )
-    return VerificationResult(valid=check.passed, status=status, licence=minimal(licence), checks=checks)
+    valid = found.status == LicenceStatus.VALID
+    checks.append(Check("status", valid, str(_STATUS_MESSAGES[found.status])))
+    return VerificationResult(valid=valid, status=found.status, licence=found.licence, checks=checks)
 
 
 def _verify_token(*, token: str, by_user: User | None, by_label: str, source: str) -> VerificationResult:
@@ -656,16 +748,23 @@ def _verify_token(*, token: str, by_user: User | None, by_label: str, source: st
             Check("status", False, str(_("The status of another region's licence is checked through its node.")))
         )
         return VerificationResult(valid=False, status="unknown", checks=checks)
-    licence = _licence_by_number(str(subject.get("licenceNumber", "")))
-    if licence is None or licence.holder_id != subject.get("holderId"):
+    found = _verify_and_log(
+        number=str(subject.get("licenceNumber", "")),
+        holder_id=str(subject.get("holderId", "")),
+        by_user=by_user,
+        by_label=by_label,
+        source=source,
+        signed_ok=jwt_check.passed,
+    )
+    if found is None or not found.holder_matches:
         checks.append(Check("record", False, str(_("The issuer has no record of this licence."))))
         return VerificationResult(valid=False, status="unknown", checks=checks)
     checks.append(Check("record", True))
-    status, check = _status_check(licence)
-    checks.append(check)
-    valid = jwt_check.passed and check.passed
-    _record_use(licence=licence, kind=UseKind.VERIFIED, by_user=by_user, by_label=by_label, source=source, valid=valid)
-    return VerificationResult(valid=valid, status=status, licence=minimal(licence), checks=checks)
+    status_ok = found.status == LicenceStatus.VALID
+    checks.append(Check("status", status_ok, str(_STATUS_MESSAGES[found.status])))
+    return VerificationResult(
+        valid=jwt_check.passed and status_ok, status=found.status, licence=found.licence, checks=checks
+    )
 
 
 # ---------------------------------------------------------------- 亮证 (showing a licence)
