@@ -681,7 +681,10 @@ def _raw_select_postgres(
         return None, None
     client_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     server_cpu = sum(cpu for cpu, _reads in meter.totals().values())
+    reads = sum(r for _cpu, r in meter.totals().values())
     count = int(done.group(1))
+    if count:
+        print(f"  pgbench: storage reads by PostgreSQL {reads / count / 1024:.1f} KiB per select")
     return float(match.group(1)), 1000 * (client_cpu + server_cpu) / count if count else None
 
 
