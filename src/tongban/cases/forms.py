@@ -501,6 +501,40 @@ def material_codes(item: ServiceItem) -> Sequence[str]:
     return [m.code for m in item.materials.all()]
 
 
+# 免提交: a material that a licence type can replace offers the applicant's valid licences of that type.
+LICENCE_FIELD_PREFIX = "l-"
+LICENCE_CONSENT_PREFIX = "lc-"
+
+
+@dataclass(frozen=True)
+class LicenceChoice:
+    """What the applicant posted for one material: a licence number and whether they consented."""
+
+    material_code: str
+    number: str
+    consent: bool
+
+
+def posted_licence_choices(data: Mapping[str, Any], codes: Iterable[str]) -> list[LicenceChoice]:
+    """The licences chosen instead of uploads, for the given material codes (empty choices left out)."""
+    out = []
+    for code in codes:
+        number = str(data.get(LICENCE_FIELD_PREFIX + code) or "").strip()
+        if number:
+            consent = str(data.get(LICENCE_CONSENT_PREFIX + code) or "") in ("on", "1", "true", "yes")
+            out.append(LicenceChoice(material_code=code, number=number[:80], consent=consent))
+    return out
+
+
+def licence_choices(material: Material, user: Any) -> list[tuple[str, str]]:
+    """(number, label) of the user's licences that can replace the material today; none if it cannot be replaced."""
+    if not material.licence_type_code or user is None:
+        return []
+    from tongban.licences.selectors import licence_choices_for
+
+    return licence_choices_for(user=user, licence_type_code=material.licence_type_code)
+
+
 # ---------------------------------------------------------------- the rest of the apply page
 
 

@@ -221,7 +221,21 @@ def _next_number(case: Case) -> str:
         )
         row = cursor.fetchone()
     assert row is not None
-    return f"{region}-{today:%Y%m%d}-{int(row[0]):06d}"
+    number = f"{region}-{today:%Y%m%d}-{int(row[0]):06d}"
+    _name_licence_uses(case, number)
+    return number
+
+
+def _name_licence_uses(case: Case, number: str) -> None:
+    """Licences used while the case was a draft (免提交) were logged as ``draft #<id>``; from now on the
+    holder's list of uses names the case by its number."""
+    licences = [
+        n for n in case.materials.filter(status=MaterialStatus.LICENCE).values_list("licence_number", flat=True) if n
+    ]
+    if licences:
+        from tongban.licences.services import licence_uses_name_case
+
+        licence_uses_name_case(licence_numbers=licences, draft_label=f"draft #{case.pk}", case_number=number)
 
 
 def _validate_form(item: ServiceItem, data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
@@ -448,9 +462,12 @@ def case_material_upload(
 
 @transaction.atomic
 def case_material_reference_licence(
-    *, case: Case, actor: User, material_code: str, licence_number: str
+    *, case: Case, actor: User, material_code: str, licence_number: str, consent: bool = True
 ) -> CaseMaterial:
-    """Satisfy a material with an electronic licence (免提交): the licence number is recorded."""
+    """Satisfy a material with an electronic licence (免提交): the licence number is recorded.
+
+    ``consent`` is the applicant's explicit agreement (the apply page's checkbox; calling the API is
+    itself the consent); without it nothing is recorded (``consent_required``)."""
     case = _lock(case)
     role = _require_applicant(actor, case)
     if case.status not in _UPLOAD_STATES:
@@ -471,7 +488,7 @@ def case_material_reference_licence(
         case_number=str(case),
         licence_type_code=row.material.licence_type_code,
         material_code=row.material.code,
-        consent=True,
+        consent=consent,
     ).licence.number
     if row.file.name:
         delete_stored(row.file.name)

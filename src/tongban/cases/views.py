@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import segno
@@ -47,7 +47,7 @@ from tongban.cases.models import Case, CaseMaterial, VerificationTask
 from tongban.cases.uploads import UploadEmpty, UploadTooLarge, UploadTypeNotAllowed, max_upload_bytes, open_stored
 from tongban.catalog.constants import ItemStatus, OnlineDepth
 from tongban.catalog.models import ServiceItem
-from tongban.core.errors import ApplicationError
+from tongban.core.errors import ApplicationError, ValidationFailed
 from tongban.regions.models import Department
 from tongban.supervision.constants import RatingTag
 
@@ -228,13 +228,23 @@ class SlotView:
     stored: CaseMaterial | None = None
     error: str = ""
     correction: bool = False
+    licence_choices: list[tuple[str, str]] = field(default_factory=list)
+    """The applicant's valid licences that can replace this material (免提交)."""
+    chosen_licence: str = ""
+    consented: bool = False
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.slot, name)
 
 
 def _slot_views(
-    item: ServiceItem, answers: Mapping[str, str], case: Case | None, errors: Mapping[str, str] | None = None
+    item: ServiceItem,
+    answers: Mapping[str, str],
+    case: Case | None,
+    errors: Mapping[str, str] | None = None,
+    *,
+    user: User | None = None,
+    posted: Mapping[str, Any] | None = None,
 ) -> list[SlotView]:
     rows: dict[str, CaseMaterial] = {}
     if case is not None:
@@ -245,15 +255,23 @@ def _slot_views(
             )
         }
     to_correct = set(case.correction_materials or []) if case is not None else set()
-    return [
-        SlotView(
+    views = []
+    for s in case_forms.material_slots(item, answers):
+        stored = rows.get(s.code)
+        view = SlotView(
             slot=s,
-            stored=rows.get(s.code),
+            stored=stored,
             error=(errors or {}).get(s.code, ""),
             correction=s.code in to_correct and case is not None and case.status == CaseStatus.CORRECTION_REQUESTED,
+            licence_choices=case_forms.licence_choices(s.material, user) if user is not None else [],
         )
-        for s in case_forms.material_slots(item, answers)
-    ]
+        if posted is not None:
+            view.chosen_licence = str(posted.get(case_forms.LICENCE_FIELD_PREFIX + s.code) or "")
+            view.consented = bool(posted.get(case_forms.LICENCE_CONSENT_PREFIX + s.code))
+        elif stored is not None and stored.status == MaterialStatus.LICENCE:
+            view.chosen_licence, view.consented = stored.licence_number, True
+        views.append(view)
+    return views
 
 
 def _files_from(request: HttpRequest) -> dict[str, Any]:
@@ -353,7 +371,14 @@ def _apply_context(
         "form": bundle.form,
         "delivery_form": bundle.delivery,
         "commitment_form": bundle.commitment,
-        "slots": _slot_views(item, answers, case, slot_errors),
+        "slots": _slot_views(
+            item,
+            answers,
+            case,
+            slot_errors,
+            user=user,
+            posted=request.POST if request.method == "POST" else None,
+        ),
         "steps": steps,
         "error": error,
         "error_list": list(error_list),
@@ -446,7 +471,8 @@ def _save_draft(
                 delivery_recipient=delivery.get("delivery_recipient") or "",
                 delivery_phone=delivery.get("delivery_phone") or "",
             )
-        for code, upload in _files_from(request).items():
+        files = _files_from(request)
+        for code, upload in files.items():
             try:
                 services.case_material_upload(
                     case=case, actor=user, material_code=code, source=upload, original_name=upload.name or code
@@ -454,7 +480,31 @@ def _save_draft(
             except ApplicationError as exc:
                 exc.details = {"material": code}
                 raise
+        _reference_licences(request, item, case, user, uploaded=set(files))
     return case
+
+
+def _reference_licences(request: HttpRequest, item: ServiceItem, case: Case, user: User, *, uploaded: set[str]) -> None:
+    """免提交: the licences chosen instead of uploads, each with the applicant's consent (the checkbox)."""
+    stored = dict(case.materials.filter(status=MaterialStatus.LICENCE).values_list("material__code", "licence_number"))
+    for choice in case_forms.posted_licence_choices(request.POST, case_forms.material_codes(item)):
+        try:
+            if choice.material_code in uploaded:
+                raise ValidationFailed(
+                    _("Upload a file or choose a licence for this material, not both."), code="licence_or_file"
+                )
+            if stored.get(choice.material_code) == choice.number.upper():
+                continue  # already referenced: no second use is recorded
+            services.case_material_reference_licence(
+                case=case,
+                actor=user,
+                material_code=choice.material_code,
+                licence_number=choice.number,
+                consent=choice.consent,
+            )
+        except ApplicationError as exc:
+            exc.details = {"licence_material": choice.material_code}
+            raise
 
 
 def _handle_application(
@@ -492,6 +542,12 @@ def _handle_application(
             gettext("A file could not be accepted. Nothing was saved yet."), slot_errors={code: _error_text(exc)}
         )
     except ApplicationError as exc:
+        licence_material = exc.details.get("licence_material") if isinstance(exc.details, dict) else None
+        if licence_material:
+            return again(
+                gettext("A licence could not be used. Nothing was saved yet."),
+                slot_errors={str(licence_material): _error_text(exc)},
+            )
         banner, extra, slot_errors = _apply_errors(bundle, exc)
         return again(banner, extra, slot_errors)
 
@@ -808,6 +864,8 @@ def _detail_context(request: HttpRequest, case: Case, viewer: Viewer, **extra: A
     rows = list(case.materials.select_related("material").order_by("material__order", "material_id"))
     applicable = {s.code for s in case_forms.material_slots(case.item, case.situations)}
     materials = [r for r in rows if r.material.code in applicable or r.status != MaterialStatus.MISSING]
+    if viewer.is_department or viewer.is_clerk:
+        _check_referenced_licences(case, materials, _user(request))
     specs = case_forms.field_specs(case.item)
     form_rows = [(str(s.get("label") or s["name"]), case.form_data.get(str(s["name"]))) for s in specs]
     task = VerificationTask.objects.filter(case=case).first()
@@ -852,6 +910,37 @@ def _detail_context(request: HttpRequest, case: Case, viewer: Viewer, **extra: A
         "error": extra.pop("error", ""),
         **extra,
     }
+
+
+LICENCE_CHECK_LABELS = {
+    "format": _("Number and check character"),
+    "signature": _("Issuer's signature"),
+    "holder": _("Held by the applicant"),
+    "status": _("Status today"),
+}
+
+
+def _check_referenced_licences(case: Case, rows: Iterable[CaseMaterial], actor: User) -> None:
+    """For staff: each licence the case references, verified now (the check is logged for the holder)."""
+    from tongban.licences.selectors import holder_ids_for
+    from tongban.licences.services import licence_check_for_case
+
+    holder_ids = holder_ids_for(case.applicant)
+    for row in rows:
+        if not row.licence_number:
+            continue
+        info = licence_check_for_case(
+            licence_number=row.licence_number,
+            holder_ids=holder_ids,
+            case_number=str(case),
+            material_code=row.material.code,
+            actor=actor,
+        )
+        if info is not None:
+            info["check_rows"] = [
+                {**c, "label": LICENCE_CHECK_LABELS.get(c["name"], c["name"])} for c in info["checks"]
+            ]
+        row.licence_check = info  # type: ignore[attr-defined]
 
 
 def _deadline_label(level: str) -> Any:

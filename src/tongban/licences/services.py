@@ -936,3 +936,75 @@ def licence_use_for_case(
         licence=licence, actor=actor or applicant, case_number=case_number, material_code=material_code
     )
     return use
+
+
+@transaction.atomic
+def licence_check_for_case(
+    *, licence_number: str, holder_ids: list[str], case_number: str, material_code: str, actor: User
+) -> dict[str, Any] | None:
+    """For a reviewer: the licence a case references, checked now, and the check logged for the holder.
+
+    The answer is ``selectors.licence_reference_status`` plus ``checks``: the number's check character,
+    the issuer's signature on the stored credential, whether the applicant holds it and its status
+    today. ``None`` if no such licence exists at this node."""
+    from tongban.core.context import current
+    from tongban.licences.selectors import licence_reference_status
+
+    info = licence_reference_status(licence_number=licence_number, holder_ids=holder_ids)
+    if info is None:
+        return None
+    licence = Licence.objects.select_related("licence_type", "department").get(number=info["number"])
+    checks = [
+        Check(
+            "format",
+            is_well_formed(licence.number),
+            "" if is_well_formed(licence.number) else str(_("The check character is wrong.")),
+        )
+    ]
+    if licence.vc_jwt:
+        signed = verify_compact(licence.vc_jwt)
+        failed = [c.detail for c in signed.checks if not c.passed]
+        payload = signed.payload or {}
+        subject = payload.get("credentialSubject") or {}
+        matches = subject.get("licenceNumber") == licence.number and subject.get("holderId") == licence.holder_id
+        checks.append(
+            Check(
+                "signature",
+                signed.passed and matches,
+                failed[0] if failed else ("" if matches else str(_("The credential does not match the record."))),
+            )
+        )
+    else:
+        checks.append(Check("signature", False, str(_("The licence has no signed credential."))))
+    checks.append(
+        Check(
+            "holder",
+            info["held_by_applicant"],
+            "" if info["held_by_applicant"] else str(_("The licence is not held by the applicant.")),
+        )
+    )
+    status = licence.effective_status()
+    checks.append(Check("status", status == LicenceStatus.VALID, str(_STATUS_MESSAGES[status])))
+    info["checks"] = [c.as_dict() for c in checks]
+    info["signing_kid"] = licence.signing_kid
+    info["valid"] = all(c.passed for c in checks)
+    _record_use(
+        licence=licence,
+        kind=UseKind.VERIFIED,
+        by_user=actor,
+        by_label="",
+        source=current().source,
+        valid=info["valid"],
+        case_number=case_number,
+        material_code=material_code,
+    )
+    return info
+
+
+def licence_uses_name_case(*, licence_numbers: list[str], draft_label: str, case_number: str) -> int:
+    """Give the uses of licences recorded for a draft (``draft_label``) the case's number once it has one.
+
+    Called inside the case's numbering transaction."""
+    return LicenceUse.objects.filter(
+        licence__number__in=licence_numbers, kind=UseKind.USED_IN_CASE, case_number=draft_label
+    ).update(case_number=case_number)
