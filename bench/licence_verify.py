@@ -647,28 +647,52 @@ def _pgbench_path() -> str | None:
 
 
 def _raw_select_postgres(
-    url: str, seconds: int, workdir: Path, meter_roots: dict[str, int | None]
+    url: str, seconds: int, workdir: Path, meter_roots: dict[str, int | None], numbers: list[str]
 ) -> tuple[float | None, float | None]:
-    """pgbench's rate of primary-key point selects on the licence table and the CPU ms per select."""
+    """pgbench's rate of primary-key point selects of the HTTP sample's licences (prepared statements, as the
+    verification's) and the CPU ms per select."""
     pgbench = _pgbench_path()
     if pgbench is None:
         print("  pgbench not found")
         return None, None
     from django.db import connection
 
+    # The same licences as the HTTP phase (whose pages that phase has read): their ids in a small table.
     with connection.cursor() as cur:
-        cur.execute("SELECT min(id), max(id) FROM licences_licence")
-        low, high = cur.fetchone()
+        cur.execute("DROP TABLE IF EXISTS bench_sample")
+        cur.execute(
+            "CREATE TABLE bench_sample AS SELECT (row_number() OVER ())::int AS k, id FROM licences_licence "
+            "WHERE number = ANY(%s)",
+            [numbers],
+        )
+        cur.execute("ALTER TABLE bench_sample ADD PRIMARY KEY (k)")
+        cur.execute("ANALYZE bench_sample")
+        cur.execute("SELECT count(*) FROM bench_sample")
+        size = int(cur.fetchone()[0])
     script = workdir / "select.sql"
-    script.write_text(
-        f"\\set id random({low}, {high})\n"
-        "SELECT number, holder_id, status, valid_from, valid_to FROM licences_licence WHERE id = :id;\n",
-        encoding="utf-8",
+    select = (
+        "SELECT number, holder_id, status, valid_from, valid_to FROM licences_licence "
+        "WHERE id = (SELECT id FROM bench_sample WHERE k = :k);\n"
     )
+    script.write_text(f"\\set k random(1, {size})\n" + select, encoding="utf-8")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with ProcessMeter(meter_roots) as meter:
         result = subprocess.run(
-            [pgbench, "-n", "-c", str(CLIENTS), "-j", "2", "-T", str(seconds), "-f", str(script), url],
+            [
+                pgbench,
+                "-n",
+                "-M",
+                "prepared",
+                "-c",
+                str(CLIENTS),
+                "-j",
+                "2",
+                "-T",
+                str(seconds),
+                "-f",
+                str(script),
+                url,
+            ],
             capture_output=True,
             text=True,
             check=False,
@@ -824,8 +848,10 @@ def main() -> None:
 
         raw_cpu_ms: float | None = None
         if args.database == "postgres":
-            raw, raw_cpu_ms = _raw_select_postgres(url, int(phase), workdir, {"db": postmaster})
-            raw_label = f"pgbench, {CLIENTS} clients, primary-key point select"
+            raw, raw_cpu_ms = _raw_select_postgres(
+                url, int(phase), workdir, {"db": postmaster}, [n for n, _h in http_sample]
+            )
+            raw_label = f"pgbench, {CLIENTS} clients, prepared primary-key point select of the HTTP sample"
         else:
             raw = _raw_select_sqlite(url.removeprefix("sqlite:///"), http_sample, phase / 2)
             raw_label = "python sqlite3, 1 connection, indexed point select"
