@@ -24,7 +24,9 @@ PORT=${TONGBAN_BENCH_PG_PORT:-5440}
 BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 CGROUP=/sys/fs/cgroup/memory/tongban_licences_pg
 
-as_pg() { su postgres -s /bin/sh -c "$*"; }
+# The server must not inherit the caller's open files: run under `flock /tmp/tongban-bench.lock`, it would
+# otherwise hold the benchmark lock for as long as it runs.
+as_pg() { su postgres -s /bin/sh -c "$*" 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; }
 
 start() {
     as_pg "$BIN/pg_ctl -D $DIR -l $DIR/server.log -w -t 600 start -o \"$1\""
@@ -84,7 +86,7 @@ start-limited)
     # Anything charged to the group before (an earlier limited run) is dropped.
     echo 0 >"$CGROUP/memory.force_empty" 2>/dev/null || true
     # This shell joins the group, and the server it starts inherits the membership.
-    sh -c "echo \$\$ > $CGROUP/cgroup.procs; exec su postgres -s /bin/sh -c '$BIN/pg_ctl -D $DIR -l $DIR/server.log -w -t 600 start'"
+    sh -c "echo \$\$ > $CGROUP/cgroup.procs; exec su postgres -s /bin/sh -c '$BIN/pg_ctl -D $DIR -l $DIR/server.log -w -t 600 start'" 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
     echo "started in $CGROUP (memory.limit_in_bytes = $(cat "$CGROUP/memory.limit_in_bytes"))"
     ;;
 stop)

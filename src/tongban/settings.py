@@ -31,7 +31,7 @@ def _env_bool(name: str, default: bool) -> bool:
 DEBUG = _env_bool("TONGBAN_DEBUG", False)
 SECRET_KEY = os.environ.get("TONGBAN_SECRET_KEY", "tongban-development-key-change-me-in-production-0123456789")
 ALLOWED_HOSTS = [h for h in os.environ.get("TONGBAN_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
-# Anonymous POST /api/v1/licences/verify answered by a lean WSGI lane (tongban.licences.fastlane, ADR 0014).
+# Anonymous POST /api/v1/licences/verify answered by a lean WSGI lane (tongban.licences.fastlane, ADR 0018).
 LICENCE_VERIFY_FAST_LANE = _env_bool("TONGBAN_LICENCE_VERIFY_FAST_LANE", True)
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("TONGBAN_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 

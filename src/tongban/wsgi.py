@@ -6,7 +6,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
 
 application = get_wsgi_application()
 
-# Plain anonymous licence verifications skip the middleware stack (ADR 0014); everything else is unchanged.
+# Plain anonymous licence verifications skip the middleware stack (ADR 0018); everything else is unchanged.
 from django.conf import settings  # noqa: E402
 
 if settings.LICENCE_VERIFY_FAST_LANE:

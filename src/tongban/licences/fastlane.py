@@ -1,4 +1,4 @@
-"""A lean WSGI lane for anonymous ``POST /api/v1/licences/verify`` (ADR 0014).
+"""A lean WSGI lane for anonymous ``POST /api/v1/licences/verify`` (ADR 0018).
 
 Verification is the node's hottest public read (verifiers, QR scanners, peer nodes). Through the
 full stack each call pays for a dozen middlewares (sessions, messages, CSRF, locale, …) and for

@@ -210,7 +210,7 @@ class LicenceUse(models.Model):
 
     # No database-level foreign key: its check would lock the licence's row (FOR KEY SHARE) and so write
     # the licence's table page on every verification, a read. The log row is written in the same
-    # statement that found the licence, and licences are never deleted (ADR 0014).
+    # statement that found the licence, and licences are never deleted (ADR 0018).
     licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="uses", db_constraint=False)
     kind = models.CharField(_("kind"), max_length=14, choices=UseKind.choices)
     by_user = models.ForeignKey(

@@ -581,7 +581,7 @@ def _record_use(
     )
 
 
-# The verification's one statement (ADR 0014): find the licence by its unique number with its type and
+# The verification's one statement (ADR 0018): find the licence by its unique number with its type and
 # issuer, and, if the holder matches, log the verification for the holder, in one round trip. On
 # PostgreSQL, outside any transaction, the statement is its own transaction and sets
 # synchronous_commit off for that transaction only (a read log: a crash may lose the last fraction of a
@@ -707,7 +707,7 @@ def licence_verify(
 ) -> VerificationResult:
     """Verify a licence by its VC-JWT or by number + holder id; the use is logged for the holder.
 
-    Not wrapped in a transaction: the lookup and the log entry are one statement (ADR 0014)."""
+    Not wrapped in a transaction: the lookup and the log entry are one statement (ADR 0018)."""
     if token:
         return _verify_token(token=token, by_user=by_user, by_label=by_label, source=source)
     if not number or not holder_id:

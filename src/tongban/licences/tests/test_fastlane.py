@@ -1,4 +1,4 @@
-"""The verification's one statement and the lean WSGI lane (ADR 0014): the same answers as the full stack,
+"""The verification's one statement and the lean WSGI lane (ADR 0018): the same answers as the full stack,
 the use logged for the holder, and the asynchronous commit confined to the log's own transaction."""
 
 from __future__ import annotations
