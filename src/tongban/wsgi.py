@@ -19,3 +19,27 @@ if settings.LICENCE_VERIFY_FAST_LANE:
 from tongban.catalog.search import warm_up  # noqa: E402
 
 warm_up()
+
+
+def _warm_up_django() -> None:
+    """Import the URL configuration and load the translation catalogs before the first request.
+
+    Importing the URL configuration builds the whole HTTP API (about 600 pydantic schemas) and
+    imports the licence PDF libraries: several seconds on a busy machine, which every worker's
+    first request used to wait for (the long tail of ``bench/case_throughput.py``). With
+    ``--preload`` this happens once in the gunicorn master; without it, in each worker before it
+    accepts connections.
+    """
+    from django.conf import settings
+    from django.db import connections
+    from django.urls import get_resolver
+    from django.utils import translation
+
+    get_resolver().url_patterns  # noqa: B018 (the import is the point)
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            translation.gettext("Tongban")
+    connections.close_all()  # nothing opened here may be shared with forked workers
+
+
+_warm_up_django()

@@ -24,6 +24,7 @@ from tongban.cases.models import Case, CaseMaterial, VerificationTask
 from tongban.cases.uploads import open_stored
 from tongban.catalog.constants import ItemStatus
 from tongban.catalog.models import ServiceItem
+from tongban.core.db import CompiledQuery
 from tongban.core.errors import NotFound, ValidationFailed
 from tongban.supervision import services as supervision_services
 from tongban.supervision.selectors import rating_for_case
@@ -330,9 +331,14 @@ def _published_item(code: str) -> ServiceItem:
     return item
 
 
+_CASE_FOR_WRITE = CompiledQuery(
+    lambda pk: Case.objects.select_related("item", "department", "applicant").filter(pk=pk), arity=1
+)
+
+
 def _for_write(request: HttpRequest, case_id: int) -> Case:
     user = _user(request)
-    case = Case.objects.select_related("item", "department", "applicant").filter(pk=case_id).first()
+    case = _CASE_FOR_WRITE.first(case_id)
     access = selectors.access_for(user=user, case=case) if case is not None else None
     if case is None or access is None:
         raise services.CaseNotFound()
@@ -343,6 +349,15 @@ def _for_write(request: HttpRequest, case_id: int) -> Case:
 def _out(case: Case) -> CaseOut:
     fresh = Case.objects.select_related("item", "department", "applicant", "received_by").get(pk=case.pk)
     return CaseOut.build(fresh)
+
+
+def _out_after(case: Case, before: Case) -> CaseOut:
+    """A transition's answer: the case as the service saved it (the row it locked, with its item and
+    applicant), without reading it again; the department is the one read before (no transition
+    changes it)."""
+    if case.department_id == before.department_id and Case.department.is_cached(before):
+        Case.department.field.set_cached_value(case, before.department)
+    return CaseOut.build(case)
 
 
 def _page(qs: Any, limit: int, offset: int) -> list[CaseSummaryOut]:
@@ -567,11 +582,13 @@ def supplement(
 
 def _action(path: str, summary: str, body: type[Schema] | None, run: Callable[[Case, User, Any], Case]) -> None:
     def view(request: HttpRequest, case_id: CaseId) -> CaseOut:
-        return _out(run(_for_write(request, case_id), _user(request), None))
+        before = _for_write(request, case_id)
+        return _out_after(run(before, _user(request), None), before)
 
     def view_with_body(request: HttpRequest, payload: Any, case_id: CaseId) -> CaseOut:
         _no_nul(payload.model_dump())
-        return _out(run(_for_write(request, case_id), _user(request), payload))
+        before = _for_write(request, case_id)
+        return _out_after(run(before, _user(request), payload), before)
 
     chosen: Callable[..., CaseOut] = view
     if body is not None:

@@ -36,12 +36,13 @@ from tongban.cases.constants import (
     MaterialStatus,
     VerificationStatus,
 )
-from tongban.cases.forms import clean_situations, material_slots, validate_form_data
+from tongban.cases.forms import clean_situations, item_materials, material_slots, validate_form_data
 from tongban.cases.models import Case, CaseMaterial, CaseNumberCounter, VerificationTask
 from tongban.cases.uploads import Chunked, delete_stored, store_upload
 from tongban.catalog.constants import CrossRegionMode, ItemStatus
 from tongban.catalog.models import ServiceItem
-from tongban.core.calendar import add_working_days, working_days_between
+from tongban.core.calendar import add_working_days, add_working_days_each, working_days_between
+from tongban.core.db import CompiledQuery, execute
 from tongban.core.errors import (
     ApplicationError,
     InvalidTransition,
@@ -83,15 +84,35 @@ def is_applicant_side(*, actor: User, case: Case) -> bool:
     return case.enterprise is not None and user_can_act_for(user=actor, enterprise=case.enterprise)
 
 
+# Hot statements compiled once per connection (tongban.core.db): the row lock of every
+# transition and the role checks.
+_ROLES_IN_DEPARTMENT = CompiledQuery(
+    lambda user_id, department_id: StaffRole.objects.filter(user_id=user_id, department_id=department_id).values_list(
+        "role"
+    ),
+    arity=2,
+)
+_WINDOW_CLERK_IN_REGION = CompiledQuery(
+    lambda user_id: (
+        StaffRole.objects.filter(user_id=user_id, role=StaffRoleKind.WINDOW_CLERK)
+        .values_list("department__region_id")
+        .distinct()
+    ),
+    arity=1,
+)
+_LOCKED_CASE = CompiledQuery(
+    lambda pk: Case.objects.select_for_update(of=("self",)).select_related("item", "applicant").filter(pk=pk),
+    arity=1,
+)
+
+
 def _department_roles(actor: User, case: Case) -> set[str]:
-    return set(StaffRole.objects.filter(user=actor, department_id=case.department_id).values_list("role", flat=True))
+    return {row[0] for row in _ROLES_IN_DEPARTMENT.rows(actor.pk, case.department_id)}
 
 
 def is_window_clerk_for(*, actor: User, case: Case) -> bool:
     """A clerk of a comprehensive window (综合窗口) of the case's region receives for every department."""
-    return StaffRole.objects.filter(
-        user=actor, role=StaffRoleKind.WINDOW_CLERK, department__region_id=case.region_id
-    ).exists()
+    return any(row[0] == case.region_id for row in _WINDOW_CLERK_IN_REGION.rows(actor.pk))
 
 
 def _require_applicant(actor: User, case: Case) -> str:
@@ -126,10 +147,10 @@ def _today() -> dt.date:
 
 def _lock(case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
-    try:
-        return Case.objects.select_for_update(of=("self",)).select_related("item", "applicant").get(pk=pk)
-    except Case.DoesNotExist as exc:
-        raise CaseNotFound() from exc
+    locked = _LOCKED_CASE.first(int(pk)) if pk is not None else None
+    if locked is None:
+        raise CaseNotFound()
+    return locked
 
 
 def _check(case: Case, action: CaseAction) -> CaseStatus:
@@ -213,15 +234,13 @@ def _next_number(case: Case) -> str:
     today = _today()
     region = case.region_id
     table = CaseNumberCounter._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (region_code, day, last) VALUES (%s, %s, 1) "  # noqa: S608 (table name is ours)
-            f"ON CONFLICT (region_code, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [region, today],
-        )
-        row = cursor.fetchone()
-    assert row is not None
-    number = f"{region}-{today:%Y%m%d}-{int(row[0]):06d}"
+    ((last,),) = execute(
+        connection,
+        f"INSERT INTO {table} (region_code, day, last) VALUES (%s, %s, 1) "  # noqa: S608 (table name is ours)
+        f"ON CONFLICT (region_code, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+        [region, today],
+    )
+    number = f"{region}-{today:%Y%m%d}-{int(last):06d}"
     _name_licence_uses(case, number)
     return number
 
@@ -253,22 +272,16 @@ def _satisfied_codes(case: Case) -> set[str]:
 
 
 def _missing_for_submission(case: Case) -> list[str]:
-    have = _satisfied_codes(case)
-    return [
-        s.material.code
-        for s in material_slots(case.item, case.situations)
-        if s.needs_upload and s.material.code not in have
-    ]
+    wanted = [s.material.code for s in material_slots(case.item, case.situations) if s.needs_upload]
+    have = _satisfied_codes(case) if wanted else set()
+    return [code for code in wanted if code not in have]
 
 
 def _missing_all(case: Case) -> list[str]:
     """Applicable required materials not provided, including those that could be supplied later."""
-    have = _satisfied_codes(case)
-    return [
-        s.material.code
-        for s in material_slots(case.item, case.situations)
-        if not s.optional and not s.pending and s.material.code not in have
-    ]
+    wanted = [s.material.code for s in material_slots(case.item, case.situations) if not s.optional and not s.pending]
+    have = _satisfied_codes(case) if wanted else set()
+    return [code for code in wanted if code not in have]
 
 
 def _raise_missing(item: ServiceItem, codes: list[str]) -> None:
@@ -293,8 +306,7 @@ def _compute_deadlines(case: Case) -> None:
     extra = case.suspended_working_days
     legal_days = case.item.legal_limit_days
     promised_days = case.item.promised_limit_days or legal_days
-    legal = add_working_days(case.accepted_on, legal_days + extra)
-    promised = add_working_days(case.accepted_on, promised_days + extra)
+    legal, promised = add_working_days_each(case.accepted_on, [legal_days + extra, promised_days + extra])
     case.legal_due_date = legal.date
     case.promised_due_date = promised.date
     case.due_provisional = legal.provisional or promised.provisional
@@ -348,7 +360,7 @@ def case_draft_create(
         applicant=actor,
         enterprise=enterprise,
         item=item,
-        department=item.department,
+        department_id=item.department_id,
         region_id=item.region_id,
         form_data=cleaned,
         situations=answers,
@@ -358,7 +370,7 @@ def case_draft_create(
         delivery_recipient=delivery_recipient.strip()[:120],
         delivery_phone=delivery_phone.strip()[:20],
     )
-    CaseMaterial.objects.bulk_create([CaseMaterial(case=case, material=m) for m in item.materials.all()])
+    CaseMaterial.objects.bulk_create([CaseMaterial(case=case, material=m) for m in item_materials(item)])
     events.case_created(case=case, actor=actor, role="applicant")
     return case
 
@@ -682,7 +694,9 @@ def case_start_review(*, case: Case, actor: User) -> Case:
 
 
 def _refuse_outstanding_gaps(case: Case) -> None:
-    if case.materials.filter(status=MaterialStatus.GAP).exists():
+    # Materials are accepted with gaps only together with a supplement deadline, which is cleared
+    # only once none is left (case_accept_with_gaps, case_supplement): no deadline, no gap.
+    if case.gap_deadline is not None and case.materials.filter(status=MaterialStatus.GAP).exists():
         raise ApplicationError(
             _("Materials accepted with gaps have not all been supplied yet."), code="gaps_outstanding", status=409
         )
@@ -1074,7 +1088,7 @@ def case_window_receive(
     case = Case.objects.create(
         applicant=resident,
         item=item,
-        department=item.department,
+        department_id=item.department_id,
         region_id=item.region_id,
         form_data=cleaned,
         situations=answers,

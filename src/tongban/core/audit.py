@@ -8,10 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Field
 from django.utils import timezone
 
 from tongban.core.context import current
+from tongban.core.db import execute
 from tongban.core.models import AuditEvent, AuditStreamHead
 
 
@@ -45,15 +48,51 @@ def compute_hash(event: AuditEvent) -> str:
     return hashlib.sha256(_canonical(event)).hexdigest()
 
 
-def _locked_head(stream: str) -> AuditStreamHead:
-    try:
-        return AuditStreamHead.objects.select_for_update().get(stream=stream)
-    except AuditStreamHead.DoesNotExist:
-        try:
-            with transaction.atomic():
-                return AuditStreamHead.objects.create(stream=stream)
-        except IntegrityError:
-            return AuditStreamHead.objects.select_for_update().get(stream=stream)
+@dataclass(frozen=True)
+class _Statements:
+    """The two statements of an append, built once per database from the models' metadata."""
+
+    advance_head: str
+    insert_event: str
+    set_head_hash: str
+    insert_and_set_head: str | None
+    fields: tuple[Field[Any, Any], ...]
+
+
+_STATEMENTS: dict[str, _Statements] = {}
+
+
+def _statements(conn: BaseDatabaseWrapper) -> _Statements:
+    found = _STATEMENTS.get(conn.alias)
+    if found is not None:
+        return found
+    q = conn.ops.quote_name
+    head, ev = q(AuditStreamHead._meta.db_table), q(AuditEvent._meta.db_table)
+    fields = tuple(f for f in AuditEvent._meta.concrete_fields if not f.primary_key)
+    columns = ", ".join(q(str(f.column)) for f in fields)
+    values = ", ".join(["%s"] * len(fields))
+    pk = q("id")
+    insert_event = f"INSERT INTO {ev} ({columns}) VALUES ({values}) RETURNING {pk}"  # noqa: S608 (our names)
+    set_head_hash = f"UPDATE {head} SET last_hash = %s WHERE stream = %s"  # noqa: S608
+    built = _Statements(
+        # Creates the head of a new stream or takes the lock on an existing one, and answers the
+        # event's sequence number and the previous hash (``last_hash`` is not changed yet).
+        advance_head=(
+            f"INSERT INTO {head} (stream, seq, last_hash) VALUES (%s, 1, '') "  # noqa: S608
+            f"ON CONFLICT (stream) DO UPDATE SET seq = {head}.seq + 1 RETURNING seq, last_hash"
+        ),
+        insert_event=insert_event,
+        set_head_hash=set_head_hash,
+        # PostgreSQL: the event and the head's new hash in one statement (a data-modifying WITH).
+        insert_and_set_head=(
+            f"WITH e AS ({insert_event}) UPDATE {head} SET last_hash = %s FROM e WHERE stream = %s RETURNING e.{pk}"  # noqa: S608
+            if conn.vendor == "postgresql"
+            else None
+        ),
+        fields=fields,
+    )
+    _STATEMENTS[conn.alias] = built
+    return built
 
 
 def record(
@@ -67,14 +106,22 @@ def record(
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to ``stream``. Must run inside the transaction of the change it records."""
-    if not transaction.get_connection().in_atomic_block:
+    """Append one event to ``stream``. Must run inside the transaction of the change it records.
+
+    Two statements (three on SQLite), both in the caller's transaction: an upsert of the stream's
+    head that locks it until the transaction ends and answers the next sequence number and the
+    previous hash; then the event's insert together with the head's new hash. Concurrent appends
+    to one stream wait for each other on the head row, so the chain never forks.
+    """
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
         raise RuntimeError("audit.record must be called inside a transaction")
     ctx = current()
-    head = _locked_head(stream)
+    sql = _statements(conn)
+    (seq, prev_hash), *_ = execute(conn, sql.advance_head, [stream])
     event = AuditEvent(
         stream=stream,
-        seq=head.seq + 1,
+        seq=seq,
         occurred_at=timezone.now(),
         actor_id=getattr(actor, "pk", None),
         actor_label=(str(actor.get_username()) if hasattr(actor, "get_username") else str(actor or "system"))[:150],
@@ -86,13 +133,18 @@ def record(
         object_id=str(object_id),
         reason=reason,
         data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
-        prev_hash=head.last_hash,
+        prev_hash=prev_hash,
     )
     event.hash = compute_hash(event)
-    event.save()
-    head.seq = event.seq
-    head.last_hash = event.hash
-    head.save(update_fields=["seq", "last_hash"])
+    params = [f.get_db_prep_save(getattr(event, f.attname), conn) for f in sql.fields]
+    if sql.insert_and_set_head is not None:
+        (pk,), *_ = execute(conn, sql.insert_and_set_head, [*params, event.hash, stream])
+    else:
+        (pk,), *_ = execute(conn, sql.insert_event, params)
+        execute(conn, sql.set_head_hash, [event.hash, stream], fetch=False)
+    event.pk = pk
+    event._state.adding = False
+    event._state.db = conn.alias
     return event
 
 

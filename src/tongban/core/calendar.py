@@ -14,7 +14,7 @@ day *d* ends on the *n*-th working day after *d*.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import chinese_calendar
@@ -91,12 +91,21 @@ def is_provisional(day: dt.date) -> bool:
 
 def add_working_days(start: dt.date, n: int) -> Deadline:
     """The ``n``-th working day after ``start`` (``start`` itself when ``n`` is 0)."""
-    if n < 0:
+    return add_working_days_each(start, [n])[0]
+
+
+def add_working_days_each(start: dt.date, counts: Sequence[int]) -> list[Deadline]:
+    """``add_working_days(start, n)`` for each ``n``, reading the entered schedules once."""
+    if any(n < 0 for n in counts):
         raise ValueError("n must not be negative")
+    cal = WorkingCalendar(start, start + dt.timedelta(days=max(_CHUNK_DAYS, max(counts, default=0) * 3)))
+    return [_add_working_days(start, n, cal) for n in counts]
+
+
+def _add_working_days(start: dt.date, n: int, cal: WorkingCalendar) -> Deadline:
     day = start
     provisional = False
     remaining = n
-    cal = WorkingCalendar(start, start + dt.timedelta(days=max(_CHUNK_DAYS, n * 3)))
     while remaining > 0:
         day += dt.timedelta(days=1)
         if not cal.covers(day):

@@ -370,7 +370,6 @@ def _case_holder(case: Any, holder_kind: str) -> tuple[str, str] | None:
     return str(applicant.id_number), str(applicant.display_name)
 
 
-@transaction.atomic
 def licence_issue_for_case(*, case: Any, actor: User | None) -> Licence | None:
     """Issue the licence a case's decision produces (hook called by the case workflow).
 
@@ -381,7 +380,12 @@ def licence_issue_for_case(*, case: Any, actor: User | None) -> Licence | None:
     """
     item = case.item
     if getattr(item, "result_form", "") != "licence" or not getattr(item, "licence_type_code", ""):
-        return None
+        return None  # most results are not licences: no savepoint for them
+    return _licence_issue_for_case(case=case, item=item, actor=actor)
+
+
+@transaction.atomic
+def _licence_issue_for_case(*, case: Any, item: Any, actor: User | None) -> Licence | None:
     case_number = str(getattr(case, "number", "") or case.pk)
     existing = Licence.objects.filter(case_number=case_number, replaced_by__isnull=True).first()
     if existing is not None:
