@@ -110,7 +110,46 @@ def _setup_world(n_applicants: int) -> dict[str, Any]:
     return {"item": item, "reviewer": reviewer, "applicants": applicants}
 
 
-def _lifecycle_loop(item_pk: int, reviewer_pk: int, applicant_pks: list[int], seconds: float, limit: int) -> int:
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a local process (None where /proc cannot tell)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _backend_pids(database: str) -> list[int]:
+    """The local PostgreSQL server processes serving connections to ``database``."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if cmdline.startswith("postgres: ") and f" {database} " in cmdline:
+            pids.append(int(entry.name))
+    return pids
+
+
+def _process_tree(pid: int) -> list[int]:
+    found = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return found
+    for child in children:
+        found.extend(_process_tree(int(child)))
+    return found
+
+
+def _lifecycle_loop(
+    item_pk: int, reviewer_pk: int, applicant_pks: list[int], seconds: float, limit: int
+) -> tuple[int, float, float | None]:
+    from django.db import connection
+
     from tongban.accounts.models import User
     from tongban.cases import services
     from tongban.catalog.models import ServiceItem
@@ -118,6 +157,13 @@ def _lifecycle_loop(item_pk: int, reviewer_pk: int, applicant_pks: list[int], se
     item = ServiceItem.objects.get(pk=item_pk)
     reviewer = User.objects.get(pk=reviewer_pk)
     applicants = list(User.objects.filter(pk__in=applicant_pks))
+    backend = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = int(cursor.fetchone()[0])
+    backend_before = _cpu_seconds(backend) if backend else None
+    cpu_before = time.process_time()
     done = 0
     start = time.perf_counter()
     while done < limit and time.perf_counter() - start < seconds:
@@ -131,17 +177,21 @@ def _lifecycle_loop(item_pk: int, reviewer_pk: int, applicant_pks: list[int], se
         case = services.case_deliver(case=case, actor=reviewer)
         case = services.case_close(case=case, actor=reviewer)
         done += 1
-    return done
+    backend_after = _cpu_seconds(backend) if backend else None
+    backend_cpu = backend_after - backend_before if backend_after is not None and backend_before is not None else None
+    return done, time.process_time() - cpu_before, backend_cpu
 
 
-def _lifecycle_worker(args: tuple[int, int, list[int], float, int]) -> int:
+def _lifecycle_worker(args: tuple[int, int, list[int], float, int]) -> tuple[int, float, float | None]:
     from django.db import connections
 
     connections.close_all()
     return _lifecycle_loop(*args)
 
 
-def _lifecycles(world: dict[str, Any], seconds: float, limit: int, workers: int) -> tuple[float, int]:
+def _lifecycles(
+    world: dict[str, Any], seconds: float, limit: int, workers: int
+) -> tuple[float, int, float, float | None]:
     """Full lifecycles (draft, submit, accept, review, approve, issue, deliver, close) in ``workers`` processes."""
     import multiprocessing
 
@@ -156,13 +206,16 @@ def _lifecycles(world: dict[str, Any], seconds: float, limit: int, workers: int)
     connections.close_all()
     start = time.perf_counter()
     if workers == 1:
-        counts = [_lifecycle_loop(*jobs[0])]
+        results = [_lifecycle_loop(*jobs[0])]
     else:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            counts = pool.map(_lifecycle_worker, jobs)
+            results = pool.map(_lifecycle_worker, jobs)
     elapsed = time.perf_counter() - start
-    done = sum(counts)
-    return done / elapsed, done
+    done = sum(r[0] for r in results)
+    client_cpu = sum(r[1] for r in results)
+    backend = [r[2] for r in results]
+    backend_cpu = sum(b for b in backend if b is not None) if all(b is not None for b in backend) else None
+    return done / elapsed, done, client_cpu, backend_cpu
 
 
 def _token_for(user: Any) -> str:
@@ -187,7 +240,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _http_submissions(world: dict[str, Any], seconds: float, total: int, concurrency: int) -> tuple[float, float, int]:
+def _http_submissions(
+    world: dict[str, Any], seconds: float, total: int, concurrency: int
+) -> tuple[float, float, int, float | None]:
     from django.db import connection, transaction
 
     from tongban.cases import services
@@ -209,6 +264,7 @@ def _http_submissions(world: dict[str, Any], seconds: float, total: int, concurr
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "tongban.wsgi:application",
+            "--preload",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
@@ -275,12 +331,14 @@ def _http_submissions(world: dict[str, Any], seconds: float, total: int, concurr
                         errors.append(status)
 
         threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+        cpu_before = _server_cpu(server.pid)
         start = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         wall = time.perf_counter() - start
+        cpu_after = _server_cpu(server.pid)
     finally:
         server.terminate()
         try:
@@ -290,11 +348,26 @@ def _http_submissions(world: dict[str, Any], seconds: float, total: int, concurr
     if errors:
         print(f"  http errors: {len(errors)} (statuses {sorted(set(errors))})")
     if not latencies:
-        return 0.0, 0.0, 0
+        return 0.0, 0.0, 0, None
     latencies.sort()
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
     print(f"  http median {statistics.median(latencies) * 1000:.1f} ms over {len(latencies)} submissions")
-    return len(latencies) / wall, p99, len(latencies)
+    server_cpu = None
+    if cpu_before is not None and cpu_after is not None:
+        server_cpu = sum(cpu_after.get(pid, 0.0) - cpu for pid, cpu in cpu_before.items())
+        server_cpu += sum(cpu for pid, cpu in cpu_after.items() if pid not in cpu_before)
+    return len(latencies) / wall, p99, len(latencies), server_cpu
+
+
+def _server_cpu(master: int) -> dict[int, float] | None:
+    """CPU seconds so far of gunicorn's processes and of the database's server processes (PostgreSQL)."""
+    pids = _process_tree(master) + (
+        _backend_pids(PG_DB) if os.environ["TONGBAN_DATABASE_URL"].startswith("postgres") else []
+    )
+    found = {pid: _cpu_seconds(pid) for pid in pids}
+    if any(v is None for v in found.values()):
+        return None
+    return {pid: float(v) for pid, v in found.items() if v is not None}
 
 
 PGBENCH_SETUP = """
@@ -378,14 +451,29 @@ def main() -> None:
         world = _setup_world(64)
         print(f"database: {args.database}")
         workers = args.workers or (1 if args.database == "sqlite" else 8)
-        rate, n = _lifecycles(world, seconds=8 if quick else 30, limit=4000 if quick else 20000, workers=workers)
+        load_before = os.getloadavg()
+        rate, n, client_cpu, backend_cpu = _lifecycles(
+            world, seconds=8 if quick else 30, limit=4000 if quick else 20000, workers=workers
+        )
         print(
             f"  service layer: {n} full lifecycles (8 transitions each, audited) in {workers} process(es), {rate:.1f}/s"
         )
-        http_rate, p99, m = _http_submissions(
+        cpu_per_lifecycle = None
+        if n:
+            per = f"  CPU per lifecycle: {1000 * client_cpu / n:.1f} ms in Python"
+            if backend_cpu is not None:
+                cpu_per_lifecycle = 1000 * (client_cpu + backend_cpu) / n
+                per += f" + {1000 * backend_cpu / n:.1f} ms in PostgreSQL = {cpu_per_lifecycle:.1f} ms"
+            else:
+                cpu_per_lifecycle = 1000 * client_cpu / n
+            print(per)
+        http_rate, p99, m, server_cpu = _http_submissions(
             world, seconds=8 if quick else 30, total=1500 if quick else 6000, concurrency=args.concurrency
         )
         print(f"  http: {m} submissions, {http_rate:.1f}/s, p99 {p99:.1f} ms")
+        cpu_per_submission = 1000 * server_cpu / m if server_cpu is not None and m else None
+        if cpu_per_submission is not None:
+            print(f"  server CPU per HTTP submission (gunicorn + PostgreSQL): {cpu_per_submission:.1f} ms")
         raw = _raw_submit(url, 5 if quick else 20, workdir) if args.database == "postgres" else None
         if raw is not None:
             print(f"  pgbench hand-written submission: {raw:.1f}/s; http is {100 * http_rate / raw:.1f}% of it")
@@ -396,6 +484,9 @@ def main() -> None:
             "http_submissions_per_s": round(http_rate, 1),
             "submit_p99_ms": round(p99, 1),
             "raw_submit_per_s": round(raw, 1) if raw is not None else None,
+            "cpu_ms_per_lifecycle": round(cpu_per_lifecycle, 1) if cpu_per_lifecycle is not None else None,
+            "cpu_ms_per_http_submission": round(cpu_per_submission, 1) if cpu_per_submission is not None else None,
+            "loadavg_1m_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         }
         print(json.dumps(figures))
     finally:

@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.constants import NotificationChannel, NotificationKind
 from tongban.accounts.models import Notification, StaffRole, User
+from tongban.core.db import insert
 from tongban.core.errors import NotFound, ValidationFailed
 from tongban.core.sql import fetch_all
 
@@ -224,7 +225,7 @@ def notify(
 ) -> Notification:
     """Put a message in the user's inbox and send it on the other channels after commit."""
     _validate(kind=kind, channels=channels, subject=subject)
-    notification = Notification.objects.create(
+    notification = Notification(
         user=user,
         subject=str(subject)[:200],
         body=str(body),
@@ -232,6 +233,7 @@ def notify(
         link=link[:500],
         channels=list(dict.fromkeys(channels)),
     )
+    insert(notification)  # Notification.objects.create, in one prepared statement (a hot path of every workflow)
     others = [c for c in channels if c in DELIVERY_CHANNELS]
     if others:
         deliver(user=user, subject=str(subject), body=str(body), channels=others, kind=kind, link=link)

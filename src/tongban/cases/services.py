@@ -42,7 +42,7 @@ from tongban.cases.uploads import Chunked, delete_stored, store_upload
 from tongban.catalog.constants import CrossRegionMode, ItemStatus
 from tongban.catalog.models import ServiceItem
 from tongban.core.calendar import add_working_days, add_working_days_each, working_days_between
-from tongban.core.db import CompiledQuery, execute
+from tongban.core.db import CompiledQuery, execute, save_fields
 from tongban.core.errors import (
     ApplicationError,
     InvalidTransition,
@@ -195,7 +195,7 @@ def _transition(
     target = checked
     previous = case.status
     case.status = target
-    case.save(update_fields=["status", "updated_at", *fields])
+    save_fields(case, ["status", "updated_at", *fields])
     events.case_transitioned(
         case=case, action=action.value, from_status=previous, actor=actor, role=role, reason=reason, data=data
     )

@@ -26,9 +26,9 @@ from itertools import count
 from typing import Any, Generic, TypeVar
 
 import psycopg
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet, signals
 from django.db.models.query import get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.transaction import TransactionManagementError
@@ -159,3 +159,79 @@ class CompiledQuery(Generic[_M]):
             for attr_name, col_pos in compiled.annotations:
                 setattr(obj, attr_name, row[col_pos])
             yield obj  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------- the hottest writes
+
+_WRITE_SQL: dict[tuple[str, type[Model], tuple[str, ...], str], tuple[str, list[Field[Any, Any]]]] = {}
+
+
+def _fast_path(model: type[Model]) -> bool:
+    """Whether a write may skip ``Model.save``: the model does not override it, has no parents, and
+    nobody listens to its ``pre_save``/``post_save`` signals."""
+    return (
+        model.save is Model.save
+        and not model._meta.parents
+        and not signals.pre_save.has_listeners(model)
+        and not signals.post_save.has_listeners(model)
+    )
+
+
+def _write_sql(
+    connection: BaseDatabaseWrapper, model: type[Model], names: tuple[str, ...], kind: str
+) -> tuple[str, list[Field[Any, Any]]]:
+    key = (connection.alias, model, names, kind)
+    found = _WRITE_SQL.get(key)
+    if found is not None:
+        return found
+    q = connection.ops.quote_name
+    meta = model._meta
+    pk = q(str(meta.pk.column)) if meta.pk is not None else q("id")
+    fields: list[Field[Any, Any]] = (
+        [meta.get_field(n) for n in names]  # type: ignore[misc]
+        if kind == "update"
+        else [f for f in meta.concrete_fields if not f.primary_key]
+    )
+    table = q(meta.db_table)
+    if kind == "update":
+        assignments = ", ".join(f"{q(str(f.column))} = %s" for f in fields)
+        sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s RETURNING {pk}"  # noqa: S608 (our names)
+    else:
+        columns = ", ".join(q(str(f.column)) for f in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {pk}"  # noqa: S608
+    _WRITE_SQL[key] = (sql, fields)
+    return sql, fields
+
+
+def save_fields(instance: Model, fields: Sequence[str], *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """``instance.save(update_fields=fields)`` as one prepared ``UPDATE`` (see ``execute``).
+
+    The values are prepared by the fields exactly as ``save`` does (``auto_now`` included when
+    named); a model with ``pre_save``/``post_save`` receivers or parents goes through ``save``.
+    """
+    model = type(instance)
+    names = tuple(dict.fromkeys(fields))
+    if instance.pk is None or instance._state.adding or not _fast_path(model):
+        instance.save(update_fields=names, using=using)
+        return
+    connection = connections[using]
+    sql, targets = _write_sql(connection, model, names, "update")
+    params = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in targets]
+    if not execute(connection, sql, [*params, instance.pk]):
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+
+
+def insert(instance: Model, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """``instance.save()`` of a new row as one prepared ``INSERT … RETURNING`` (see ``save_fields``)."""
+    model = type(instance)
+    if instance.pk is not None or not _fast_path(model):
+        instance.save(force_insert=True, using=using)
+        return
+    connection = connections[using]
+    sql, targets = _write_sql(connection, model, (), "insert")
+    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in targets]
+    ((pk,),) = execute(connection, sql, params)
+    instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = using

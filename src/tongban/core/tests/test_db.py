@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models import signals
 from django.db.transaction import TransactionManagementError
 
 from tongban.accounts.constants import StaffRoleKind
-from tongban.accounts.models import StaffRole
+from tongban.accounts.models import Notification, StaffRole
 from tongban.cases import services
 from tongban.cases.models import Case
 from tongban.cases.tests.factories import department, make_item, resident, staff
-from tongban.core.db import CompiledQuery
+from tongban.core.db import CompiledQuery, insert, save_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +80,51 @@ def test_a_locking_query_outside_a_transaction_is_refused() -> None:
 def test_a_wrong_number_of_arguments_is_refused() -> None:
     with pytest.raises(TypeError):
         CASE_WITH_ITEM.objects(1, 2)
+
+
+def test_save_fields_writes_the_named_fields_as_save_does() -> None:
+    # given a draft whose form data and note change in memory, and a field changed but not named
+    case = services.case_draft_create(actor=resident(), item=make_item(), form_data={})
+    before = Case.objects.get(pk=case.pk)
+    case.form_data = {"applicant_name": "王五"}
+    case.result_note = "备注"
+    case.correction_note = "not saved"
+    # when the named fields are saved
+    save_fields(case, ["form_data", "result_note", "updated_at"])
+    # then those (and updated_at, auto_now) are stored, the other is not
+    stored = Case.objects.get(pk=case.pk)
+    assert (stored.form_data, stored.result_note, stored.correction_note) == ({"applicant_name": "王五"}, "备注", "")
+    assert stored.updated_at == case.updated_at and stored.updated_at > before.updated_at
+
+
+def test_save_fields_of_a_vanished_row_fails() -> None:
+    case = services.case_draft_create(actor=resident(), item=make_item(), form_data={})
+    ghost = Case.objects.get(pk=case.pk)
+    ghost.pk = 987654321
+    with pytest.raises(DatabaseError):
+        save_fields(ghost, ["result_note"])
+
+
+def test_insert_stores_the_row_as_create_does_and_save_is_used_when_someone_listens() -> None:
+    # given a user and a receiver of Notification's post_save
+    user = resident()
+    heard: list[int] = []
+
+    def receiver(sender: Any, instance: Notification, created: bool, **kwargs: Any) -> None:
+        heard.append(instance.pk)
+
+    # when one notification is inserted without receivers and one with
+    quiet = Notification(user=user, subject="甲", body="", kind="case", channels=["inbox"])
+    insert(quiet)
+    signals.post_save.connect(receiver, sender=Notification)
+    try:
+        loud = Notification(user=user, subject="乙", body="", kind="case", channels=["inbox"])
+        insert(loud)
+    finally:
+        signals.post_save.disconnect(receiver, sender=Notification)
+    # then both are stored with their ids and creation times, and the receiver heard the second
+    for n in (quiet, loud):
+        stored = Notification.objects.get(pk=n.pk)
+        assert (stored.subject, stored.channels, stored.created_at) == (n.subject, ["inbox"], n.created_at)
+        assert n._state.adding is False
+    assert heard == [loud.pk]
