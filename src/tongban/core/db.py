@@ -33,6 +33,8 @@ from django.db.models.query import get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.transaction import TransactionManagementError
 
+from tongban.core.sql import prepared_statements
+
 _M = TypeVar("_M", bound=Model)
 
 
@@ -40,9 +42,11 @@ def execute(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any], *,
     """Run one statement of ours (``%s`` placeholders) and return its rows (``fetch``).
 
     PostgreSQL: prepared on the connection (psycopg keeps the prepared statements per connection,
-    ``prepare=True`` skips the parse and plan from the first repeat on); errors come out as
-    Django's database errors and the statement is logged like Django's own when queries are
-    being captured. Other databases: Django's cursor.
+    ``prepare=True`` skips the parse and plan from the first repeat on; not when
+    ``TONGBAN_DB_PREPARE=0``, see ``core.sql``); errors come out as Django's database errors and
+    the statement is logged like Django's own when queries are being captured. Other databases:
+    Django's cursor. (``core.sql.fetch_all`` is the same for hand-written SQL on the default
+    database, without the error translation and the logging.)
     """
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
@@ -51,7 +55,7 @@ def execute(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any], *,
     connection.ensure_connection()
     started = time.monotonic()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
+        cursor.execute(sql, params, prepare=prepared_statements())
         rows = cursor.fetchall() if fetch else []
     if connection.queries_logged:
         connection.queries_log.append(
