@@ -362,26 +362,28 @@ def _pending(**overrides: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("pending", "query", "status", "code"),
     [
-        (_pending(), {"state": "forged-state", "code": "abc"}, 400, "federated_login_state_mismatch"),
-        (_pending(), {"code": "abc"}, 400, "federated_login_state_mismatch"),
+        ({}, {"state": "forged-state", "code": "abc"}, 400, "federated_login_state_mismatch"),
+        ({}, {"code": "abc"}, 400, "federated_login_state_mismatch"),
         (None, {"state": "the-state", "code": "abc"}, 400, "federated_login_expired"),
-        (_pending(region="130000"), {"state": "the-state", "code": "abc"}, 400, "federated_login_expired"),
+        ({"region": "130000"}, {"state": "the-state", "code": "abc"}, 400, "federated_login_expired"),
         (
-            _pending(started=int(time.time()) - 3600),
+            {"started_ago": 3600},
             {"state": "the-state", "code": "abc"},
             400,
             "federated_login_expired",
         ),
-        (_pending(), {"state": "the-state", "error": "access_denied"}, 400, "federated_login_denied"),
+        ({}, {"state": "the-state", "error": "access_denied"}, 400, "federated_login_denied"),
     ],
 )
 def test_bad_callbacks_show_a_coded_error_and_log_in_nobody(
     client: Client, peer: KeyedPeer, pending: dict[str, Any] | None, query: dict[str, str], status: int, code: str
 ) -> None:
-    # given a login started in this browser (or none)
+    # given a login started in this browser (or none); built now, not at collection, so that it is fresh
     if pending is not None:
+        overrides = dict(pending)
+        started_ago = overrides.pop("started_ago", 0)
         session = client.session
-        session[federated_login.SESSION_KEY] = pending
+        session[federated_login.SESSION_KEY] = _pending(started=int(time.time()) - started_ago, **overrides)
         session.save()
     users = User.objects.count()
     # when the callback comes with a wrong state, too late, or refused
