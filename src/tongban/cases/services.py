@@ -38,7 +38,7 @@ from tongban.cases.constants import (
 )
 from tongban.cases.forms import clean_situations, item_materials, material_slots, validate_form_data
 from tongban.cases.models import Case, CaseMaterial, CaseNumberCounter, VerificationTask
-from tongban.cases.uploads import Chunked, delete_stored, store_upload
+from tongban.cases.uploads import Chunked, StoredFile, delete_stored, store_upload
 from tongban.catalog.constants import CrossRegionMode, ItemStatus
 from tongban.catalog.models import ServiceItem
 from tongban.core.calendar import add_working_days, add_working_days_each, working_days_between
@@ -444,6 +444,15 @@ def case_material_upload(
             raise InvalidTransition(_("Materials can be uploaded only to drafts and cases returned for correction."))
     row = _material_row(case, material_code)
     stored = store_upload(case_id=case.pk, source=source, original_name=original_name)
+    return material_attach_stored(case=case, row=row, stored=stored, actor=actor, role=role)
+
+
+def material_attach_stored(
+    *, case: Case, row: CaseMaterial, stored: StoredFile, actor: User | None, role: str
+) -> CaseMaterial:
+    """Put a stored file on one of the case's material rows (replacing the file it had) and audit it.
+
+    Runs inside the caller's transaction, with the case locked by the caller."""
     if row.file.name:
         delete_stored(row.file.name)
     row.file.name = stored.path

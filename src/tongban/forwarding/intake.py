@@ -25,7 +25,7 @@ from tongban.cases import services as case_services
 from tongban.cases.constants import CaseAction, CaseChannel, CaseStatus
 from tongban.cases.forms import clean_situations
 from tongban.cases.models import Case, CaseMaterial
-from tongban.cases.uploads import delete_stored, store_upload
+from tongban.cases.uploads import store_upload
 from tongban.catalog.constants import CrossRegionMode, ItemStatus
 from tongban.catalog.models import ServiceItem
 from tongban.core.errors import ApplicationError, InvalidTransition
@@ -232,32 +232,7 @@ def _send_refusal(bundle: IncomingBundle, exc: ApplicationError) -> None:
 def _store(case: Case, code: str, data: bytes, ref: dict[str, Any]) -> CaseMaterial:
     row = case_services._material_row(case, code)
     stored = store_upload(case_id=case.pk, source=io.BytesIO(data), original_name=ref["original_name"])
-    if row.file.name:
-        delete_stored(row.file.name)
-    row.file.name = stored.path
-    row.original_name = stored.original_name
-    row.content_type = stored.content_type
-    row.size = stored.size
-    row.sha256 = stored.sha256
-    row.uploaded_at = timezone.now()
-    row.uploaded_by = None
-    row.status = "uploaded"
-    row.licence_number = ""
-    row.save(
-        update_fields=[
-            "file",
-            "original_name",
-            "content_type",
-            "size",
-            "sha256",
-            "uploaded_at",
-            "uploaded_by",
-            "status",
-            "licence_number",
-        ]
-    )
-    case_events.material_uploaded(case=case, material=row, actor=None, role=PEER_ROLE)
-    return row
+    return case_services.material_attach_stored(case=case, row=row, stored=stored, actor=None, role=PEER_ROLE)
 
 
 def _register(origin: str, submit: payloads.Submit, blobs: dict[str, bytes]) -> Case:
