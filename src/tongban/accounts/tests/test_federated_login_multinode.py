@@ -24,7 +24,7 @@ import pytest
 from tongban.accounts.tests.helpers import last_code
 from tongban.accounts.tests.test_oidc_sso import _hidden_fields
 from tongban.core.identifiers import make_resident_id
-from tongban.federation.tests.test_multinode import Node, _fingerprint, _migrated_template
+from tongban.federation.tests.test_multinode import Node, _fingerprint, _migrated_template, multinode_cache
 
 pytestmark = pytest.mark.multinode
 
@@ -68,10 +68,7 @@ class Nodes:
 
 @pytest.fixture(scope="module")
 def nodes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nodes]:
-    cache_dir = (
-        request.config.cache.mkdir("tongban-multinode") if request.config.cache else tmp_path_factory.mktemp("c")
-    )
-    template = _migrated_template(Path(cache_dir))
+    template = _migrated_template(multinode_cache(request, tmp_path_factory.mktemp("c")))
     root = tmp_path_factory.mktemp("login-nodes")
     started = []
     for name, region in (("a", "110000"), ("b", "120000"), ("c", "130000")):

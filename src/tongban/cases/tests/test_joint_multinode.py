@@ -22,7 +22,13 @@ import pytest
 from tongban.accounts.demo import RESIDENTS
 from tongban.cases.tests.factories import PDF_BYTES
 from tongban.core.identifiers import make_resident_id
-from tongban.federation.tests.test_multinode import Node, _fingerprint, _migrated_template, wait_for
+from tongban.federation.tests.test_multinode import (
+    Node,
+    _migrated_template,
+    federated_pair,
+    multinode_cache,
+    wait_for,
+)
 
 pytestmark = pytest.mark.multinode
 
@@ -92,33 +98,10 @@ class Pair:
 
 @pytest.fixture(scope="module")
 def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
-    cache_dir = (
-        request.config.cache.mkdir("tongban-multinode") if request.config.cache else tmp_path_factory.mktemp("c")
-    )
-    template = _seeded_template(Path(cache_dir))
+    template = _seeded_template(multinode_cache(request, tmp_path_factory.mktemp("c")))
     root = tmp_path_factory.mktemp("joint-nodes")
-    nodes = []
-    for name, region in (("bj", "110000"), ("tj", "120000")):
-        (root / name).mkdir()
-        node = Node(name, region, root / name)
-        shutil.copy(template, node.db)
-        nodes.append(node)
-    bj, tj = nodes
-    try:
-        for node in nodes:
-            node.start()
-        for node in nodes:
-            node.wait_up()
-        fp = {node.name: _fingerprint(node) for node in nodes}
-        bj.tongban("federation", "peers", "add", tj.url, f"--fingerprint={fp['tj']}")
-        tj.tongban("federation", "peers", "add", bj.url, f"--fingerprint={fp['bj']}")
-        for node in nodes:
-            node.start_worker()
+    with federated_pair(template, root, (("bj", "110000"), ("tj", "120000"))) as (bj, tj):
         yield Pair(bj, tj)
-    finally:
-        for node in nodes:
-            node.stop_worker()
-            node.stop()
 
 
 def _apply(tj: Node, username: str) -> tuple[Session, int, str]:

@@ -18,8 +18,9 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -261,19 +262,52 @@ def _fingerprint(node: Node) -> str:
     return str(import_key(node.jwks()[0]).thumbprint())
 
 
-@pytest.fixture(scope="module")
-def cluster(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    cache_dir = (
-        request.config.cache.mkdir("tongban-multinode") if request.config.cache else tmp_path_factory.mktemp("c")
-    )
-    template = _migrated_template(Path(cache_dir))
-    root = tmp_path_factory.mktemp("nodes")
+def multinode_cache(request: pytest.FixtureRequest, fallback: Path) -> Path:
+    """Where migrated database templates are kept between runs (pytest's cache, or ``fallback`` without it)."""
+    cache = getattr(request.config, "cache", None)
+    return Path(cache.mkdir("tongban-multinode")) if cache is not None else fallback
+
+
+def node_set(
+    template: Path, root: Path, specs: Iterable[tuple[str, str]], *, node_class: type[Node] = Node
+) -> list[Node]:
+    """One node per (name, region) under ``root``, each with its own copy of the template database."""
     nodes = []
-    for name, region in (("a", "110000"), ("b", "120000"), ("c", "130000")):
+    for name, region in specs:
         (root / name).mkdir()
-        node = Node(name, region, root / name)
+        node = node_class(name, region, root / name)
         shutil.copy(template, node.db)
         nodes.append(node)
+    return nodes
+
+
+@contextmanager
+def federated_pair(template: Path, root: Path, specs: Iterable[tuple[str, str]]) -> Iterator[list[Node]]:
+    """Two nodes started, pinned to each other by fingerprint, each with its delivery worker; stopped after."""
+    nodes = node_set(template, root, specs)
+    first, second = nodes
+    try:
+        for node in nodes:
+            node.start()
+        for node in nodes:
+            node.wait_up()
+        fp = {node.name: _fingerprint(node) for node in nodes}
+        first.tongban("federation", "peers", "add", second.url, f"--fingerprint={fp[second.name]}")
+        second.tongban("federation", "peers", "add", first.url, f"--fingerprint={fp[first.name]}")
+        for node in nodes:
+            node.start_worker()
+        yield nodes
+    finally:
+        for node in nodes:
+            node.stop_worker()
+            node.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    template = _migrated_template(multinode_cache(request, tmp_path_factory.mktemp("c")))
+    root = tmp_path_factory.mktemp("nodes")
+    nodes = node_set(template, root, (("a", "110000"), ("b", "120000"), ("c", "130000")))
     a, b, c = nodes
     fake = Fake()
     try:

@@ -9,16 +9,20 @@ the test reads the nodes' databases read-only to check what they stored.
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tongban.federation.tests.test_multinode import Node, _fingerprint, _migrated_template, wait_for
+from tongban.federation.tests.test_multinode import (
+    Node,
+    _migrated_template,
+    federated_pair,
+    multinode_cache,
+    wait_for,
+)
 
 pytestmark = pytest.mark.multinode
 
@@ -36,33 +40,10 @@ def step(node: Node, call: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
-    cache_dir = (
-        request.config.cache.mkdir("tongban-multinode") if request.config.cache else tmp_path_factory.mktemp("c")
-    )
-    template = _migrated_template(Path(cache_dir))
+    template = _migrated_template(multinode_cache(request, tmp_path_factory.mktemp("c")))
     root = tmp_path_factory.mktemp("hotline-nodes")
-    nodes = []
-    for name, region in (("tj", "120000"), ("bj", "110000")):
-        (root / name).mkdir()
-        node = Node(name, region, root / name)
-        shutil.copy(template, node.db)
-        nodes.append(node)
-    tianjin, beijing = nodes
-    try:
-        for node in nodes:
-            node.start()
-        for node in nodes:
-            node.wait_up()
-        fp = {node.name: _fingerprint(node) for node in nodes}
-        tianjin.tongban("federation", "peers", "add", beijing.url, f"--fingerprint={fp['bj']}")
-        beijing.tongban("federation", "peers", "add", tianjin.url, f"--fingerprint={fp['tj']}")
-        for node in nodes:
-            node.start_worker()
+    with federated_pair(template, root, (("tj", "120000"), ("bj", "110000"))) as (tianjin, beijing):
         yield Pair(tianjin, beijing)
-    finally:
-        for node in nodes:
-            node.stop_worker()
-            node.stop()
 
 
 def _ticket(node: Node, where: str, *params: Any) -> dict[str, Any] | None:
