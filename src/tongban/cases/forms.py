@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from tongban.cases.constants import DeliveryMethod, IdentityCheck
+from tongban.catalog.constants import ItemStatus
 from tongban.catalog.models import Material, ServiceItem
 from tongban.core.db import CompiledQuery
 from tongban.core.errors import ApplicationError, ValidationFailed
@@ -452,11 +453,23 @@ _ITEM_MATERIALS = CompiledQuery(lambda item_id: Material.objects.filter(item_id=
 
 
 def item_materials(item: ServiceItem) -> list[Material]:
-    """The item's materials in their order (``item.materials.all()``, on the submission's hot path)."""
+    """The item's materials in their order (``item.materials.all()``, on the submission's hot path).
+
+    Read once per instance of a published (or past) version: a service call works on the instance
+    it loaded, and such a version's materials do not change (editing makes a new draft version).
+    """
     prefetched = getattr(item, "_prefetched_objects_cache", {}).get("materials")
     if prefetched is not None:
         return list(prefetched)
-    return _ITEM_MATERIALS.objects(item.pk) if item.pk is not None else []
+    if item.pk is None:
+        return []
+    if item.status == ItemStatus.DRAFT:
+        return _ITEM_MATERIALS.objects(item.pk)
+    memo: list[Material] | None = item.__dict__.get("_tongban_materials")
+    if memo is None:
+        memo = _ITEM_MATERIALS.objects(item.pk)
+        item.__dict__["_tongban_materials"] = memo
+    return list(memo)
 
 
 def material_slots(item: ServiceItem, answers: Mapping[str, str]) -> list[MaterialSlot]:

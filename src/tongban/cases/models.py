@@ -49,6 +49,9 @@ class Case(TimeStampedModel):
     form_data = models.JSONField(_("form data"), default=dict, blank=True)
     situations = models.JSONField(_("situation answers"), default=dict, blank=True)
     channel = models.CharField(_("channel"), max_length=12, choices=CaseChannel.choices, default=CaseChannel.ONLINE)
+    # 跨省通办: the region code of the node that forwarded the application here (blank: applied here).
+    # Kept on the case so that every transition knows without a query whether its origin must hear of it.
+    forwarded_from = models.CharField(_("forwarded from region"), max_length=6, blank=True, default="")
 
     # Window acceptance (综合窗口): who received the application and how identity was checked.
     received_by = models.ForeignKey(

@@ -42,7 +42,7 @@ from tongban.cases.uploads import Chunked, StoredFile, delete_stored, store_uplo
 from tongban.catalog.constants import CrossRegionMode, ItemStatus
 from tongban.catalog.models import ServiceItem
 from tongban.core.calendar import add_working_days, add_working_days_each, working_days_between
-from tongban.core.db import CompiledQuery, execute, save_fields
+from tongban.core.db import CompiledQuery, execute, insert, save_fields
 from tongban.core.errors import (
     ApplicationError,
     InvalidTransition,
@@ -100,8 +100,31 @@ _WINDOW_CLERK_IN_REGION = CompiledQuery(
     ),
     arity=1,
 )
+# The item's texts shown to the public (guide, process, FAQ...) are not read by any transition:
+# left out of the lock's row (a deferred field is still read if something asks for it).
+_ITEM_DISPLAY_ONLY = (
+    "content",
+    "conditions",
+    "legal_basis",
+    "limit_note",
+    "fees",
+    "channels",
+    "handling_place",
+    "office_hours",
+    "special_steps",
+    "process",
+    "faq",
+    "service_commitments",
+    "consultation_phone",
+    "complaint_phone",
+)
 _LOCKED_CASE = CompiledQuery(
-    lambda pk: Case.objects.select_for_update(of=("self",)).select_related("item", "applicant").filter(pk=pk),
+    lambda pk: (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("item", "applicant")
+        .defer(*(f"item__{name}" for name in _ITEM_DISPLAY_ONLY))
+        .filter(pk=pk)
+    ),
     arity=1,
 )
 
@@ -245,12 +268,20 @@ def _next_number(case: Case) -> str:
     return number
 
 
+_LICENCE_NUMBERS_USED = CompiledQuery(
+    lambda case_id: CaseMaterial.objects.filter(case_id=case_id, status=MaterialStatus.LICENCE).values_list(
+        "licence_number"
+    ),
+    arity=1,
+)
+
+
 def _name_licence_uses(case: Case, number: str) -> None:
     """Licences used while the case was a draft (免提交) were logged as ``draft #<id>``; from now on the
-    holder's list of uses names the case by its number."""
-    licences = [
-        n for n in case.materials.filter(status=MaterialStatus.LICENCE).values_list("licence_number", flat=True) if n
-    ]
+    holder's list of uses names the case by its number. (An item without materials has none to look for.)"""
+    if not item_materials(case.item):
+        return
+    licences = [row[0] for row in _LICENCE_NUMBERS_USED.rows(case.pk) if row[0]]
     if licences:
         from tongban.licences.services import licence_uses_name_case
 
@@ -356,7 +387,7 @@ def case_draft_create(
     _validate_delivery(delivery_method, delivery_address)
     cleaned = _validate_form(item, form_data or {}, partial=True)
     answers = clean_situations(item, situations or {})
-    case = Case.objects.create(
+    case = Case(
         applicant=actor,
         enterprise=enterprise,
         item=item,
@@ -370,7 +401,10 @@ def case_draft_create(
         delivery_recipient=delivery_recipient.strip()[:120],
         delivery_phone=delivery_phone.strip()[:20],
     )
-    CaseMaterial.objects.bulk_create([CaseMaterial(case=case, material=m) for m in item_materials(item)])
+    insert(case)  # Case.objects.create, in one prepared statement (every application starts here)
+    materials = item_materials(item)
+    if materials:
+        CaseMaterial.objects.bulk_create([CaseMaterial(case=case, material=m) for m in materials])
     events.case_created(case=case, actor=actor, role="applicant")
     return case
 

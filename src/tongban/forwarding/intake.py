@@ -271,6 +271,7 @@ def _register(origin: str, submit: payloads.Submit, blobs: dict[str, bytes]) -> 
         form_data=cleaned,
         situations=answers,
         channel=CaseChannel.PROXY if submit.mode == "proxy_receipt" else CaseChannel.ONLINE,
+        forwarded_from=origin,
         identity_check=submit.identity_check,
         delivery_method=submit.delivery.method,
         delivery_address=submit.delivery.address.strip()[:200],
@@ -376,7 +377,10 @@ def on_case_transitioned(
 
     The result of a case received at another region's window is handed over there: delivering or
     closing it here is refused (``delivered_at_origin``), which undoes the transition.
+    Cases applied for at this node (``forwarded_from`` blank) cost no query.
     """
+    if not case.forwarded_from:
+        return
     link = ForwardedCase.objects.select_for_update().filter(case_id=case.pk).first()
     if link is None:
         return
