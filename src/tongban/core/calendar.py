@@ -18,7 +18,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import chinese_calendar
-
 from django.db import connection
 
 from tongban.core.db import execute
@@ -42,7 +41,6 @@ def _package_knows(year: int) -> bool:
 
 
 _PACKAGE_YEARS: frozenset[int] = frozenset(y for y in range(2004, 2101) if _package_knows(y))
-
 
 
 def _entered_years(first: int, last: int) -> set[int]:
