@@ -241,7 +241,7 @@ def _free_port() -> int:
 
 
 def _http_submissions(
-    world: dict[str, Any], seconds: float, total: int, concurrency: int
+    world: dict[str, Any], seconds: float, total: int, concurrency: int, server_shape: tuple[int, int] = (4, 4)
 ) -> tuple[float, float, int, float | None]:
     from django.db import connection, transaction
 
@@ -268,11 +268,11 @@ def _http_submissions(
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "4",
+            str(server_shape[0]),
             "--worker-class",
             "gthread",
             "--threads",
-            "4",
+            str(server_shape[1]),
             "--log-level",
             "error",
         ],
@@ -443,7 +443,23 @@ def main() -> None:
         "--workers", type=int, help="processes running lifecycles (default 8 on PostgreSQL, 1 on SQLite)"
     )
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent HTTP clients")
+    parser.add_argument("--server", default="4x4", help="gunicorn workers x threads (gthread), default 4x4")
+    parser.add_argument(
+        "--phases",
+        default="lifecycles,http,raw",
+        help="comma-separated phases to run (lifecycles, http, raw); a partial run's JSON has nulls for the others",
+    )
     args = parser.parse_args()
+    phases = {p.strip() for p in args.phases.split(",") if p.strip()}
+    try:
+        shape = [int(n) for n in args.server.lower().split("x")]
+    except ValueError:
+        shape = []
+    if len(shape) != 2 or min(shape) < 1:
+        parser.error("--server takes WORKERSxTHREADS, e.g. 4x4")
+    server_shape = (shape[0], shape[1])
+    if not phases or phases - {"lifecycles", "http", "raw"}:
+        parser.error("--phases takes lifecycles, http and raw")
     quick = args.quick
     workdir = Path(tempfile.mkdtemp(prefix="tongban-bench-cases-"))
     try:
@@ -452,37 +468,48 @@ def main() -> None:
         print(f"database: {args.database}")
         workers = args.workers or (1 if args.database == "sqlite" else 8)
         load_before = os.getloadavg()
-        rate, n, client_cpu, backend_cpu = _lifecycles(
-            world, seconds=8 if quick else 30, limit=4000 if quick else 20000, workers=workers
-        )
-        print(
-            f"  service layer: {n} full lifecycles (8 transitions each, audited) in {workers} process(es), {rate:.1f}/s"
-        )
-        cpu_per_lifecycle = None
-        if n:
-            per = f"  CPU per lifecycle: {1000 * client_cpu / n:.1f} ms in Python"
-            if backend_cpu is not None:
-                cpu_per_lifecycle = 1000 * (client_cpu + backend_cpu) / n
-                per += f" + {1000 * backend_cpu / n:.1f} ms in PostgreSQL = {cpu_per_lifecycle:.1f} ms"
-            else:
-                cpu_per_lifecycle = 1000 * client_cpu / n
-            print(per)
-        http_rate, p99, m, server_cpu = _http_submissions(
-            world, seconds=8 if quick else 30, total=1500 if quick else 6000, concurrency=args.concurrency
-        )
-        print(f"  http: {m} submissions, {http_rate:.1f}/s, p99 {p99:.1f} ms")
-        cpu_per_submission = 1000 * server_cpu / m if server_cpu is not None and m else None
-        if cpu_per_submission is not None:
-            print(f"  server CPU per HTTP submission (gunicorn + PostgreSQL): {cpu_per_submission:.1f} ms")
-        raw = _raw_submit(url, 5 if quick else 20, workdir) if args.database == "postgres" else None
-        if raw is not None:
-            print(f"  pgbench hand-written submission: {raw:.1f}/s; http is {100 * http_rate / raw:.1f}% of it")
+        rate = http_rate = p99 = 0.0
+        cpu_per_lifecycle = cpu_per_submission = raw = None
+        if "lifecycles" in phases:
+            rate, n, client_cpu, backend_cpu = _lifecycles(
+                world, seconds=8 if quick else 30, limit=4000 if quick else 20000, workers=workers
+            )
+            print(
+                f"  service layer: {n} full lifecycles (8 transitions each, audited) in {workers} process(es),"
+                f" {rate:.1f}/s"
+            )
+            if n:
+                per = f"  CPU per lifecycle: {1000 * client_cpu / n:.1f} ms in Python"
+                if backend_cpu is not None:
+                    cpu_per_lifecycle = 1000 * (client_cpu + backend_cpu) / n
+                    per += f" + {1000 * backend_cpu / n:.1f} ms in PostgreSQL = {cpu_per_lifecycle:.1f} ms"
+                else:
+                    cpu_per_lifecycle = 1000 * client_cpu / n
+                print(per)
+        if "http" in phases:
+            http_rate, p99, m, server_cpu = _http_submissions(
+                world,
+                seconds=8 if quick else 30,
+                total=1500 if quick else 6000,
+                concurrency=args.concurrency,
+                server_shape=server_shape,
+            )
+            print(f"  http: {m} submissions, {http_rate:.1f}/s, p99 {p99:.1f} ms")
+            cpu_per_submission = 1000 * server_cpu / m if server_cpu is not None and m else None
+            if cpu_per_submission is not None:
+                print(f"  server CPU per HTTP submission (gunicorn + PostgreSQL): {cpu_per_submission:.1f} ms")
+        if "raw" in phases and args.database == "postgres":
+            raw = _raw_submit(url, 5 if quick else 20, workdir)
+            if raw and http_rate:
+                print(f"  pgbench hand-written submission: {raw:.1f}/s; http is {100 * http_rate / raw:.1f}% of it")
+            elif raw:
+                print(f"  pgbench hand-written submission: {raw:.1f}/s")
         figures = {
             "database": args.database,
             "quick": quick,
-            "lifecycles_per_s": round(rate, 1),
-            "http_submissions_per_s": round(http_rate, 1),
-            "submit_p99_ms": round(p99, 1),
+            "lifecycles_per_s": round(rate, 1) if "lifecycles" in phases else None,
+            "http_submissions_per_s": round(http_rate, 1) if "http" in phases else None,
+            "submit_p99_ms": round(p99, 1) if "http" in phases else None,
             "raw_submit_per_s": round(raw, 1) if raw is not None else None,
             "cpu_ms_per_lifecycle": round(cpu_per_lifecycle, 1) if cpu_per_lifecycle is not None else None,
             "cpu_ms_per_http_submission": round(cpu_per_submission, 1) if cpu_per_submission is not None else None,

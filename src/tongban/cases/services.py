@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.db import connection, transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -118,19 +119,42 @@ _ITEM_DISPLAY_ONLY = (
     "consultation_phone",
     "complaint_phone",
 )
-_LOCKED_CASE = CompiledQuery(
-    lambda pk: (
+
+
+def _locked_case(pk: int) -> QuerySet[Case]:
+    return (
         Case.objects.select_for_update(of=("self",))
         .select_related("item", "applicant")
         .defer(*(f"item__{name}" for name in _ITEM_DISPLAY_ONLY))
         .filter(pk=pk)
+    )
+
+
+_LOCKED_CASE = CompiledQuery(_locked_case, arity=1)
+# A staff member's transition: the same row lock, and in the same statement the actor's strongest
+# role of the case's department ("department_head" sorts before "reviewer"), or NULL.
+_LOCKED_CASE_WITH_ROLE = CompiledQuery(
+    lambda pk, user_id: _locked_case(pk).annotate(
+        _actor_department_role=Subquery(
+            StaffRole.objects.filter(
+                user_id=user_id, department_id=OuterRef("department_id"), role__in=DEPARTMENT_ROLES
+            )
+            .order_by("role")
+            .values("role")[:1]
+        )
     ),
-    arity=1,
+    arity=2,
 )
 
 
 def _department_roles(actor: User, case: Case) -> set[str]:
-    return {row[0] for row in _ROLES_IN_DEPARTMENT.rows(actor.pk, case.department_id)}
+    """The actor's reviewer and head roles in the case's department (read with the lock when it was
+    taken for this actor: ``_lock(case, actor=...)``)."""
+    known = case.__dict__.get("_actor_role_known")
+    if known == actor.pk:
+        role = case.__dict__.get("_actor_department_role")
+        return {role} if role else set()
+    return {row[0] for row in _ROLES_IN_DEPARTMENT.rows(actor.pk, case.department_id)} & set(DEPARTMENT_ROLES)
 
 
 def is_window_clerk_for(*, actor: User, case: Case) -> bool:
@@ -168,9 +192,19 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _lock(case: Case | int) -> Case:
+def _lock(case: Case | int, *, actor: User | None = None) -> Case:
+    """The case's row, locked until the transaction ends, with its item and applicant; with ``actor``
+    (staff), also the actor's role in the case's department, in the same statement."""
     pk = case.pk if isinstance(case, Case) else case
-    locked = _LOCKED_CASE.first(int(pk)) if pk is not None else None
+    if pk is None:
+        raise CaseNotFound()
+    locked: Case | None
+    if actor is not None and actor.pk is not None:
+        locked = _LOCKED_CASE_WITH_ROLE.first(int(pk), int(actor.pk))
+        if locked is not None:
+            locked.__dict__["_actor_role_known"] = actor.pk
+    else:
+        locked = _LOCKED_CASE.first(int(pk))
     if locked is None:
         raise CaseNotFound()
     return locked
@@ -582,7 +616,7 @@ def case_submit(*, case: Case, actor: User) -> Case:
 
 @transaction.atomic
 def case_accept(*, case: Case, actor: User) -> Case:
-    case = _lock(case)
+    case = _lock(case, actor=actor)
     role = _require_intake(actor, case)
     _check(case, CaseAction.ACCEPT)
     missing = [] if _joint_materials_from_peer(case) else _missing_all(case)
@@ -607,7 +641,7 @@ def case_accept_with_gaps(
     *, case: Case, actor: User, gap_materials: Sequence[str], supplement_days: int = DEFAULT_GAP_DAYS
 ) -> Case:
     """容缺受理: accept with non-key materials to be supplied within ``supplement_days`` working days."""
-    case = _lock(case)
+    case = _lock(case, actor=actor)
     role = _require_intake(actor, case)
     _check(case, CaseAction.ACCEPT_WITH_GAPS)
     if not case.item.gap_acceptance_allowed:
@@ -678,7 +712,7 @@ def _end_with_reasons(case: Case, *, action: CaseAction, actor: User | None, rol
 
 @transaction.atomic
 def case_reject_at_intake(*, case: Case, actor: User, reason: str) -> Case:
-    case = _lock(case)
+    case = _lock(case, actor=actor)
     role = _require_intake(actor, case)
     return _end_with_reasons(case, action=CaseAction.REJECT_AT_INTAKE, actor=actor, role=role, reason=reason)
 
@@ -686,7 +720,7 @@ def case_reject_at_intake(*, case: Case, actor: User, reason: str) -> Case:
 @transaction.atomic
 def case_request_correction(*, case: Case, actor: User, materials: Sequence[str], note: str = "") -> Case:
     """补正: tell the applicant at once and in full what to correct; the clock has not started."""
-    case = _lock(case)
+    case = _lock(case, actor=actor)
     role = _require_intake(actor, case)
     _check(case, CaseAction.REQUEST_CORRECTION)
     codes = list(dict.fromkeys(materials))
@@ -730,7 +764,7 @@ def case_resubmit(*, case: Case, actor: User) -> Case:
 
 @transaction.atomic
 def case_start_review(*, case: Case, actor: User) -> Case:
-    case = _lock(case)
+    case = _lock(case, actor=actor)
     role = _require_department(actor, case)
     _check(case, CaseAction.START_REVIEW)
     return _transition(case, action=CaseAction.START_REVIEW, actor=actor, role=role)
@@ -747,7 +781,7 @@ def _refuse_outstanding_gaps(case: Case) -> None:
 
 @transaction.atomic
 def case_approve(*, case: Case, actor: User, note: str = "") -> Case:
-    case = _lock(case)
+    case = _lock(case, actor=actor)
     role = _require_department(actor, case)
     _check(case, CaseAction.APPROVE)
     _refuse_outstanding_gaps(case)
@@ -770,7 +804,7 @@ def case_approve(*, case: Case, actor: User, note: str = "") -> Case:
 
 @transaction.atomic
 def case_deny(*, case: Case, actor: User, reasons: str) -> Case:
-    case = _lock(case)
+    case = _lock(case, actor=actor)
     role = _require_department(actor, case)
     _check(case, CaseAction.DENY)
     case.decision_reasons = _require_reason(reasons)
@@ -788,7 +822,7 @@ def case_deny(*, case: Case, actor: User, reasons: str) -> Case:
 
 @transaction.atomic
 def case_issue_result(*, case: Case, actor: User, result_number: str = "", note: str = "") -> Case:
-    case = _lock(case)
+    case = _lock(case, actor=actor)
     role = _require_department(actor, case)
     _check(case, CaseAction.ISSUE_RESULT)
     _refuse_outstanding_gaps(case)
@@ -808,7 +842,7 @@ def case_issue_result(*, case: Case, actor: User, result_number: str = "", note:
 
 @transaction.atomic
 def case_deliver(*, case: Case, actor: User, tracking_number: str = "") -> Case:
-    case = _lock(case)
+    case = _lock(case, actor=actor)
     role = _require_intake(actor, case)
     _check(case, CaseAction.DELIVER)
     tracking = (tracking_number or "").strip()
@@ -830,7 +864,7 @@ def case_deliver(*, case: Case, actor: User, tracking_number: str = "") -> Case:
 
 @transaction.atomic
 def case_close(*, case: Case, actor: User) -> Case:
-    case = _lock(case)
+    case = _lock(case, actor=actor)
     role = _require_intake(actor, case)
     _check(case, CaseAction.CLOSE)
     case.closed_at = timezone.now()
@@ -858,7 +892,7 @@ def case_withdraw(*, case: Case, actor: User, reason: str = "") -> Case:
 @transaction.atomic
 def case_suspend(*, case: Case, actor: User, reason: str) -> Case:
     """特别程序 (hearing, expert review, inspection…): the clock stops until the case is resumed."""
-    case = _lock(case)
+    case = _lock(case, actor=actor)
     role = _require_department(actor, case)
     _check(case, CaseAction.SUSPEND)
     why = _require_reason(reason)
@@ -876,7 +910,7 @@ def case_suspend(*, case: Case, actor: User, reason: str) -> Case:
 
 @transaction.atomic
 def case_resume(*, case: Case, actor: User) -> Case:
-    case = _lock(case)
+    case = _lock(case, actor=actor)
     role = _require_department(actor, case)
     target = _check(case, CaseAction.RESUME)
     assert case.suspended_on is not None

@@ -100,11 +100,23 @@ class _Compiled:
 
 
 class CompiledQuery(Generic[_M]):
-    """``CompiledQuery(lambda pk: Case.objects.filter(pk=pk), arity=1).objects(42)``."""
+    """``CompiledQuery(lambda pk: Case.objects.filter(pk=pk), arity=1).objects(42)``.
 
-    def __init__(self, build: Callable[..., QuerySet[_M, Any]], *, arity: int, using: str = DEFAULT_DB_ALIAS) -> None:
+    Arguments are integers (ids), except those named in ``text_args``: strings compared as they are
+    (``token_checksum=...``), built with a marker string that no real value takes.
+    """
+
+    def __init__(
+        self,
+        build: Callable[..., QuerySet[_M, Any]],
+        *,
+        arity: int,
+        text_args: tuple[int, ...] = (),
+        using: str = DEFAULT_DB_ALIAS,
+    ) -> None:
         self.build = build
         self.arity = arity
+        self.text_args = frozenset(text_args)
         self.using = using
         self.key = f"_tongban_compiled_{id(self)}"
 
@@ -114,12 +126,18 @@ class CompiledQuery(Generic[_M]):
         found = cache.get(self.key)
         if found is not None:
             return found
-        placeholders = [next(_PLACEHOLDERS) for _ in range(self.arity)]
+        placeholders: list[int | str] = [
+            f"\x1etongban-argument-{-next(_PLACEHOLDERS)}" if i in self.text_args else next(_PLACEHOLDERS)
+            for i in range(self.arity)
+        ]
         queryset = self.build(*placeholders)
         compiler = queryset.query.get_compiler(using=self.using)
         sql, params = compiler.as_sql()
         # For each parameter: the index of the argument it takes, or -1 for a constant.
-        positions = [placeholders.index(v) if isinstance(v, int) and v in placeholders else -1 for v in params]
+        positions = [
+            placeholders.index(v) if isinstance(v, int | str) and not isinstance(v, bool) and v in placeholders else -1
+            for v in params
+        ]
         missing = set(range(self.arity)) - set(positions)
         if missing:
             raise ValueError(f"CompiledQuery: argument(s) {sorted(missing)} do not reach the statement")
