@@ -440,10 +440,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument(
-        "--workers", type=int, help="processes running lifecycles (default 8 on PostgreSQL, 1 on SQLite)"
+        "--workers", type=int, help="processes running lifecycles (default two per CPU on PostgreSQL, 1 on SQLite)"
     )
-    parser.add_argument("--concurrency", type=int, default=16, help="concurrent HTTP clients")
-    parser.add_argument("--server", default="4x4", help="gunicorn workers x threads (gthread), default 4x4")
+    parser.add_argument(
+        "--concurrency", type=int, default=16, help="HTTP clients of the throughput run (http_submissions_per_s)"
+    )
+    parser.add_argument(
+        "--latency-clients", type=int, default=4, help="HTTP clients of the latency run (submit_p99_ms)"
+    )
+    parser.add_argument("--server", default="2x4", help="gunicorn workers x threads (gthread), default 2x4")
     parser.add_argument(
         "--phases",
         default="lifecycles,http,raw",
@@ -466,9 +471,9 @@ def main() -> None:
         url = _prepare_environment(args.database, workdir)
         world = _setup_world(64)
         print(f"database: {args.database}")
-        workers = args.workers or (1 if args.database == "sqlite" else 8)
+        workers = args.workers or (1 if args.database == "sqlite" else 2 * (os.cpu_count() or 1))
         load_before = os.getloadavg()
-        rate = http_rate = p99 = 0.0
+        rate = http_rate = p99 = p99_loaded = 0.0
         cpu_per_lifecycle = cpu_per_submission = raw = None
         if "lifecycles" in phases:
             rate, n, client_cpu, backend_cpu = _lifecycles(
@@ -486,18 +491,27 @@ def main() -> None:
                 else:
                     cpu_per_lifecycle = 1000 * client_cpu / n
                 print(per)
+        latency_rate: float | None = None
         if "http" in phases:
-            http_rate, p99, m, server_cpu = _http_submissions(
+            http_rate, p99_loaded, m, server_cpu = _http_submissions(
                 world,
                 seconds=8 if quick else 30,
                 total=1500 if quick else 6000,
                 concurrency=args.concurrency,
                 server_shape=server_shape,
             )
-            print(f"  http: {m} submissions, {http_rate:.1f}/s, p99 {p99:.1f} ms")
+            print(f"  http, {args.concurrency} clients: {m} submissions, {http_rate:.1f}/s, p99 {p99_loaded:.1f} ms")
             cpu_per_submission = 1000 * server_cpu / m if server_cpu is not None and m else None
             if cpu_per_submission is not None:
                 print(f"  server CPU per HTTP submission (gunicorn + PostgreSQL): {cpu_per_submission:.1f} ms")
+            latency_rate, p99, m4, _cpu = _http_submissions(
+                world,
+                seconds=8 if quick else 30,
+                total=1500 if quick else 6000,
+                concurrency=args.latency_clients,
+                server_shape=server_shape,
+            )
+            print(f"  http, {args.latency_clients} clients: {m4} submissions, {latency_rate:.1f}/s, p99 {p99:.1f} ms")
         if "raw" in phases and args.database == "postgres":
             raw = _raw_submit(url, 5 if quick else 20, workdir)
             if raw and http_rate:
@@ -510,6 +524,9 @@ def main() -> None:
             "lifecycles_per_s": round(rate, 1) if "lifecycles" in phases else None,
             "http_submissions_per_s": round(http_rate, 1) if "http" in phases else None,
             "submit_p99_ms": round(p99, 1) if "http" in phases else None,
+            "http_clients": [args.concurrency, args.latency_clients] if "http" in phases else None,
+            "submit_p99_ms_throughput_run": round(p99_loaded, 1) if "http" in phases else None,
+            "http_submissions_per_s_latency_run": round(latency_rate, 1) if latency_rate is not None else None,
             "raw_submit_per_s": round(raw, 1) if raw is not None else None,
             "cpu_ms_per_lifecycle": round(cpu_per_lifecycle, 1) if cpu_per_lifecycle is not None else None,
             "cpu_ms_per_http_submission": round(cpu_per_submission, 1) if cpu_per_submission is not None else None,

@@ -225,8 +225,23 @@ def notify(
 ) -> Notification:
     """Put a message in the user's inbox and send it on the other channels after commit."""
     _validate(kind=kind, channels=channels, subject=subject)
+    notification = _store(user_id=user.pk, subject=subject, body=body, kind=kind, link=link, channels=channels)
+    others = [c for c in channels if c in DELIVERY_CHANNELS]
+    if others:
+        deliver(user=user, subject=str(subject), body=str(body), channels=others, kind=kind, link=link)
+    return notification
+
+
+def notify_inbox(*, user_id: int, subject: str, body: str, kind: str = "info", link: str = "") -> Notification:
+    """``notify`` on the inbox alone, for a user known by id (no user row needed: a case's
+    applicant hears of every transition)."""
+    _validate(kind=kind, channels=("inbox",), subject=subject)
+    return _store(user_id=user_id, subject=subject, body=body, kind=kind, link=link, channels=("inbox",))
+
+
+def _store(*, user_id: int, subject: str, body: str, kind: str, link: str, channels: Sequence[str]) -> Notification:
     notification = Notification(
-        user=user,
+        user_id=user_id,
         subject=str(subject)[:200],
         body=str(body),
         kind=kind,
@@ -234,9 +249,6 @@ def notify(
         channels=list(dict.fromkeys(channels)),
     )
     insert(notification)  # Notification.objects.create, in one prepared statement (a hot path of every workflow)
-    others = [c for c in channels if c in DELIVERY_CHANNELS]
-    if others:
-        deliver(user=user, subject=str(subject), body=str(body), channels=others, kind=kind, link=link)
     return notification
 
 

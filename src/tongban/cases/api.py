@@ -352,11 +352,13 @@ def _out(case: Case) -> CaseOut:
 
 
 def _out_after(case: Case, before: Case) -> CaseOut:
-    """A transition's answer: the case as the service saved it (the row it locked, with its item and
-    applicant), without reading it again; the department is the one read before (no transition
-    changes it)."""
+    """A transition's answer: the case as the service saved it (the row it locked, with its item),
+    without reading it again; the department and the applicant are the ones read before (no
+    transition changes them)."""
     if case.department_id == before.department_id and Case.department.is_cached(before):
         Case.department.field.set_cached_value(case, before.department)
+    if case.applicant_id == before.applicant_id and Case.applicant.is_cached(before):
+        Case.applicant.field.set_cached_value(case, before.applicant)
     return CaseOut.build(case)
 
 

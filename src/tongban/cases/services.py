@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.constants import StaffRoleKind, UserKind
 from tongban.accounts.models import Enterprise, StaffRole, User
-from tongban.accounts.notifications import notify
+from tongban.accounts.notifications import notify_inbox
 from tongban.accounts.selectors import user_can_act_for
 from tongban.cases import events, signals
 from tongban.cases.constants import (
@@ -124,7 +124,7 @@ _ITEM_DISPLAY_ONLY = (
 def _locked_case(pk: int) -> QuerySet[Case]:
     return (
         Case.objects.select_for_update(of=("self",))
-        .select_related("item", "applicant")
+        .select_related("item")
         .defer(*(f"item__{name}" for name in _ITEM_DISPLAY_ONLY))
         .filter(pk=pk)
     )
@@ -193,7 +193,7 @@ def _today() -> dt.date:
 
 
 def _lock(case: Case | int, *, actor: User | None = None) -> Case:
-    """The case's row, locked until the transaction ends, with its item and applicant; with ``actor``
+    """The case's row, locked until the transaction ends, with its item; with ``actor``
     (staff), also the actor's role in the case's department, in the same statement."""
     pk = case.pk if isinstance(case, Case) else case
     if pk is None:
@@ -225,14 +225,7 @@ def _check(case: Case, action: CaseAction) -> CaseStatus:
 
 
 def _notify_applicant(case: Case, *, subject: str, body: str = "", kind: str = "case") -> None:
-    notify(
-        user=case.applicant,
-        subject=subject,
-        body=body,
-        kind=kind,
-        link=f"/cases/{case.pk}/",
-        channels=("inbox",),
-    )
+    notify_inbox(user_id=case.applicant_id, subject=subject, body=body, kind=kind, link=f"/cases/{case.pk}/")
 
 
 def _transition(
