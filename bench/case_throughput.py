@@ -34,6 +34,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _servers import KINDS, wsgi_server_command  # noqa: E402
+
 PG_SERVER = os.environ.get("TONGBAN_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 PG_DB = "tongban_bench_cases"
 
@@ -241,7 +244,12 @@ def _free_port() -> int:
 
 
 def _http_submissions(
-    world: dict[str, Any], seconds: float, total: int, concurrency: int, server_shape: tuple[int, int] = (4, 4)
+    world: dict[str, Any],
+    seconds: float,
+    total: int,
+    concurrency: int,
+    server_shape: tuple[int, int] = (2, 4),
+    server_kind: str = "granian",
 ) -> tuple[float, float, int, float | None]:
     from django.db import connection, transaction
 
@@ -261,21 +269,7 @@ def _http_submissions(
     port = _free_port()
     env = dict(os.environ)
     server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "tongban.wsgi:application",
-            "--preload",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(server_shape[0]),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(server_shape[1]),
-            "--log-level",
-            "error",
-        ],
+        wsgi_server_command(server_kind, port=port, workers=server_shape[0], threads=server_shape[1]),
         cwd=str(ROOT),
         env=env,
         stdout=subprocess.DEVNULL,
@@ -448,7 +442,8 @@ def main() -> None:
     parser.add_argument(
         "--latency-clients", type=int, default=4, help="HTTP clients of the latency run (submit_p99_ms)"
     )
-    parser.add_argument("--server", default="2x4", help="gunicorn workers x threads (gthread), default 2x4")
+    parser.add_argument("--server", default="2x4", help="HTTP server workers x threads, default 2x4")
+    parser.add_argument("--server-kind", choices=KINDS, default="granian", help="HTTP server (ADR 0019)")
     parser.add_argument(
         "--phases",
         default="lifecycles,http,raw",
@@ -499,6 +494,7 @@ def main() -> None:
                 total=1500 if quick else 6000,
                 concurrency=args.concurrency,
                 server_shape=server_shape,
+                server_kind=args.server_kind,
             )
             print(f"  http, {args.concurrency} clients: {m} submissions, {http_rate:.1f}/s, p99 {p99_loaded:.1f} ms")
             cpu_per_submission = 1000 * server_cpu / m if server_cpu is not None and m else None
@@ -510,6 +506,7 @@ def main() -> None:
                 total=1500 if quick else 6000,
                 concurrency=args.latency_clients,
                 server_shape=server_shape,
+                server_kind=args.server_kind,
             )
             print(f"  http, {args.latency_clients} clients: {m4} submissions, {latency_rate:.1f}/s, p99 {p99:.1f} ms")
         if "raw" in phases and args.database == "postgres":

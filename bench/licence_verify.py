@@ -20,7 +20,7 @@ sample before the HTTP phase (for a run against a server started with a memory l
 Every verification is the real service: check character, lookup by number, holder match, status
 with expiry computed, and the verification logged for the holder. The last line printed is one JSON
 object: ``verify_per_s``, ``verify_p50_ms``, ``verify_p99_ms`` (HTTP by number + holder, 4 clients),
-``raw_select_per_s`` (pgbench, 4 clients, primary-key point select; on SQLite a Python loop of indexed
+``raw_select_per_s`` (pgbench, 4 clients, point select by number; on SQLite a Python loop of indexed
 point selects), ``ratio_to_raw``, ``rows``, the CPU time per verification and per raw select
 (server processes and client), the 1-minute load average, and the service-layer and VC-JWT figures.
 """
@@ -49,6 +49,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _servers import KINDS, wsgi_server_command  # noqa: E402
+
+SERVER_KIND = ["granian"]  # --server-kind
 PG_SERVER = os.environ.get("TONGBAN_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 PG_DB = "tongban_bench_licences"
 CLIENTS = 4
@@ -509,20 +513,9 @@ def _start_gunicorn() -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
     env = dict(os.environ)
     env.setdefault("TONGBAN_DB_CONN_MAX_AGE", "600")  # persistent connections: one per worker
+    command = wsgi_server_command(SERVER_KIND[0], port=port, workers=CLIENTS, threads=1)
     server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "tongban.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(CLIENTS),
-            "--timeout",
-            "120",
-            "--log-level",
-            "error",
-            *os.environ.get("TONGBAN_BENCH_GUNICORN_ARGS", "--worker-class gthread --threads 1").split(),
-        ],
+        command,
         cwd=str(ROOT),
         env=env,
         stdout=subprocess.DEVNULL,
@@ -649,19 +642,20 @@ def _pgbench_path() -> str | None:
 def _raw_select_postgres(
     url: str, seconds: int, workdir: Path, meter_roots: dict[str, int | None], numbers: list[str]
 ) -> tuple[float | None, float | None]:
-    """pgbench's rate of primary-key point selects of the HTTP sample's licences (prepared statements, as the
-    verification's) and the CPU ms per select."""
+    """pgbench's rate of indexed point selects by number (the verification's lookup, without its joins) of
+    the HTTP sample's licences, with prepared statements as the verification's, and the CPU ms per select."""
     pgbench = _pgbench_path()
     if pgbench is None:
         print("  pgbench not found")
         return None, None
     from django.db import connection
 
-    # The same licences as the HTTP phase (whose pages that phase has read): their ids in a small table.
+    # The same licences as the HTTP phase, looked up the same way (by number: the pages of the number
+    # index and of the heap that the HTTP phase read): their numbers in a small table.
     with connection.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS bench_sample")
         cur.execute(
-            "CREATE TABLE bench_sample AS SELECT (row_number() OVER ())::int AS k, id FROM licences_licence "
+            "CREATE TABLE bench_sample AS SELECT (row_number() OVER ())::int AS k, number FROM licences_licence "
             "WHERE number = ANY(%s)",
             [numbers],
         )
@@ -672,7 +666,7 @@ def _raw_select_postgres(
     script = workdir / "select.sql"
     select = (
         "SELECT number, holder_id, status, valid_from, valid_to FROM licences_licence "
-        "WHERE id = (SELECT id FROM bench_sample WHERE k = :k);\n"
+        "WHERE number = (SELECT number FROM bench_sample WHERE k = :k);\n"
     )
     script.write_text(f"\\set k random(1, {size})\n" + select, encoding="utf-8")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -741,6 +735,7 @@ def _database_size() -> str | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--server-kind", choices=KINDS, default="granian", help="HTTP server (ADR 0019)")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the loaded database and reuse it next time")
@@ -751,6 +746,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--seconds", type=float, default=None, help="length of the HTTP phase")
     args = parser.parse_args()
+    SERVER_KIND[0] = args.server_kind
     if args.drop:
         _drop_database()
         print(f"dropped {PG_DB}")
@@ -861,7 +857,7 @@ def main() -> None:
             raw, raw_cpu_ms = _raw_select_postgres(
                 url, int(phase), workdir, {"db": postmaster}, [n for n, _h in http_sample]
             )
-            raw_label = f"pgbench, {CLIENTS} clients, prepared primary-key point select of the HTTP sample"
+            raw_label = f"pgbench, {CLIENTS} clients, prepared point select by number of the HTTP sample"
         else:
             raw = _raw_select_sqlite(url.removeprefix("sqlite:///"), http_sample, phase / 2)
             raw_label = "python sqlite3, 1 connection, indexed point select"

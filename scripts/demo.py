@@ -5,7 +5,7 @@
 
 Each node has its own folder under ``var/demo/<region>/`` (SQLite database, keys, secret key,
 notifications log), its own port (8001, 8002, 8003) and cookie names. The launcher migrates and
-seeds each node (``tongban seed demo --own-region``), starts it (gunicorn), makes the three trust
+seeds each node (``tongban seed demo --own-region``), starts it (granian), makes the three trust
 each other by key fingerprint (``tongban federation identity`` / ``peers add``), starts each
 node's outbox worker (``tongban federation deliver --loop``), pulls the catalogs, registers each
 node at the others' OpenID Connect providers (``tongban oidc peer-register``) and prints the URLs
@@ -132,18 +132,19 @@ class DemoNode:
         self.spawn(
             "server",
             [
-                str(BIN / "gunicorn"),
-                "tongban.wsgi",
-                "--bind",
-                f"{self.host}:{self.port}",
+                str(BIN / "granian"),  # the production server (ADR 0019)
+                "--interface",
+                "wsgi",
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
                 "--workers",
                 "1",
-                "--threads",
+                "--blocking-threads",
                 "4",  # a node may call a peer that calls it back (key refresh) while a request waits
-                "--timeout",
-                "120",
-                "--access-logfile",
-                "-",
+                "--access-log",
+                "tongban.wsgi:application",
             ],
         )
 
@@ -159,7 +160,7 @@ class DemoNode:
     def check_running(self) -> None:
         for process in self.processes:
             if process.poll() is not None:
-                log = self.folder / ("server.log" if "gunicorn" in str(process.args) else "worker.log")
+                log = self.folder / ("server.log" if "granian" in str(process.args) else "worker.log")
                 tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
                 raise DemoError(f"{self.name}: a process exited with status {process.returncode}:\n{tail}")
 

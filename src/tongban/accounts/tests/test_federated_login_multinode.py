@@ -1,6 +1,6 @@
 """Cross-region login over real HTTP between real nodes (ADR 0015).
 
-Three gunicorn nodes on loopback, each with its own SQLite database, keys and cookie names:
+Three granian nodes on loopback, each with its own SQLite database, keys and cookie names:
 Beijing (A) and Tianjin (B) trust each other; A trusts Hebei (C), which does not trust A.
 A resident registered at Tianjin logs in at Beijing: the browser (an httpx client following
 redirects, one cookie jar) goes from A's login page to B's provider, logs in there with password

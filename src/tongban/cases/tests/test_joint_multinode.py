@@ -1,4 +1,4 @@
-"""多地联办 end to end between two real nodes on loopback (gunicorn, each with its own SQLite database,
+"""多地联办 end to end between two real nodes on loopback (granian, each with its own SQLite database,
 region and keys; peers pinned by fingerprint; the outbox workers deliver the signed messages).
 
 Beijing (110000) is where the resident leaves, Tianjin (120000) where they move to. The resident applies

@@ -1,4 +1,4 @@
-"""Three real nodes on loopback (gunicorn, each with its own SQLite database, region and keys),
+"""Three real nodes on loopback (granian, each with its own SQLite database, region and keys),
 peers configured through the command line, messages between them end to end.
 
 The nodes are started once for the module; each test uses its own messages. The test reads
@@ -92,7 +92,11 @@ class Node:
     def start(self) -> None:
         log = (self.root / "server.log").open("ab")
         self.server = subprocess.Popen(  # noqa: S603
-            [str(BIN / "gunicorn"), "tongban.wsgi", "-b", f"127.0.0.1:{self.port}", "-w", "1", "--timeout", "60"],
+            [
+                str(BIN / "granian"),
+                *("--interface", "wsgi", "--host", "127.0.0.1", "--port", str(self.port)),
+                *("--workers", "1", "--blocking-threads", "1", "tongban.wsgi:application"),
+            ],
             env=self.env(),
             stdout=log,
             stderr=log,

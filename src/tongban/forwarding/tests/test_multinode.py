@@ -1,4 +1,4 @@
-"""Cross-region cases between real nodes on loopback (gunicorn, one SQLite database each): 异地代收代办
+"""Cross-region cases between real nodes on loopback (granian, one SQLite database each): 异地代收代办
 with a correction round trip and delivery, and 全程网办, end to end over signed messages.
 
 Reuses the federation's three-node cluster (A = 110000 receives, B = 120000 decides); both

@@ -1,4 +1,4 @@
-"""Two real nodes on loopback (gunicorn, each with its own SQLite database, region and keys, peers pinned both
+"""Two real nodes on loopback (granian, each with its own SQLite database, region and keys, peers pinned both
 ways by fingerprint, a delivery worker each): a 12345 ticket transferred from Tianjin to Beijing and its
 outcome back for the revisit, and the knowledge base shared on publication, withdrawal and pull.
 
