@@ -1,4 +1,4 @@
-"""Case throughput: full lifecycles through the service layer, HTTP submissions through gunicorn,
+"""Case throughput: full lifecycles through the service layer, HTTP submissions through the HTTP server (granian, ADR 0019),
 and raw PostgreSQL's rate for an equivalent hand-written submission transaction (pgbench).
 
     .venv/bin/python bench/case_throughput.py [--quick] [--database sqlite|postgres]
@@ -288,7 +288,7 @@ def _http_submissions(
         else:
             server.terminate()
             _out, err = server.communicate(timeout=10)
-            raise RuntimeError(f"gunicorn did not start: {err.decode(errors='replace')[-2000:]}")
+            raise RuntimeError(f"the HTTP server did not start: {err.decode(errors='replace')[-2000:]}")
         latencies: list[float] = []
         errors: list[int] = []
         lock = threading.Lock()
@@ -354,7 +354,7 @@ def _http_submissions(
 
 
 def _server_cpu(master: int) -> dict[int, float] | None:
-    """CPU seconds so far of gunicorn's processes and of the database's server processes (PostgreSQL)."""
+    """CPU seconds so far of the HTTP server's processes and of the database's server processes (PostgreSQL)."""
     pids = _process_tree(master) + (
         _backend_pids(PG_DB) if os.environ["TONGBAN_DATABASE_URL"].startswith("postgres") else []
     )
@@ -499,7 +499,7 @@ def main() -> None:
             print(f"  http, {args.concurrency} clients: {m} submissions, {http_rate:.1f}/s, p99 {p99_loaded:.1f} ms")
             cpu_per_submission = 1000 * server_cpu / m if server_cpu is not None and m else None
             if cpu_per_submission is not None:
-                print(f"  server CPU per HTTP submission (gunicorn + PostgreSQL): {cpu_per_submission:.1f} ms")
+                print(f"  server CPU per HTTP submission (HTTP server + PostgreSQL): {cpu_per_submission:.1f} ms")
             latency_rate, p99, m4, _cpu = _http_submissions(
                 world,
                 seconds=8 if quick else 30,

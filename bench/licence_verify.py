@@ -1,5 +1,5 @@
 """Licence verification: generate N licences, then verify by number + holder and by VC-JWT through the
-service layer and over HTTP (gunicorn on loopback, 4 concurrent clients), and measure raw PostgreSQL's
+service layer and over HTTP (granian on loopback (ADR 0019), 4 concurrent clients), and measure raw PostgreSQL's
 indexed point-select rate on the same table with pgbench in the same run.
 
     .venv/bin/python bench/licence_verify.py [--quick] [--database sqlite|postgres] [--rows N] [--keep]
@@ -509,7 +509,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_gunicorn() -> tuple[subprocess.Popen[bytes], int]:
+def _start_server() -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
     env = dict(os.environ)
     env.setdefault("TONGBAN_DB_CONN_MAX_AGE", "600")  # persistent connections: one per worker
@@ -532,7 +532,7 @@ def _start_gunicorn() -> tuple[subprocess.Popen[bytes], int]:
             time.sleep(0.5)
     server.kill()
     _out, err = server.communicate(timeout=30)
-    raise RuntimeError(f"gunicorn did not start: {err.decode(errors='replace')[-2000:]}")
+    raise RuntimeError(f"the HTTP server did not start: {err.decode(errors='replace')[-2000:]}")
 
 
 class _Client:
@@ -810,7 +810,7 @@ def main() -> None:
         postmaster = _postmaster_pid()
         connection.close()
 
-        server, port = _start_gunicorn()
+        server, port = _start_server()
         number_bodies = [json.dumps({"number": n, "holder_id": h}) for n, h in http_sample]
         warmup_bodies = [json.dumps({"number": n, "holder_id": h}) for n, h in service_sample[:400]]
         jwt_bodies = [json.dumps({"vc_jwt": t}) for t in tokens]
