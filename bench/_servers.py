@@ -50,6 +50,8 @@ def wsgi_server_command(kind: str, *, port: int, workers: int, threads: int) -> 
             "gthread",
             "--threads",
             str(threads),
+            "--keep-alive",
+            "30",
             "--timeout",
             "120",
             "--log-level",

@@ -4,7 +4,7 @@
 
 It builds its own database (SQLite file under var/bench/, or a dedicated PostgreSQL database
 ``tongban_bench_search`` created and dropped through psycopg; set TONGBAN_BENCH_POSTGRES_URL
-to use another server), migrates it, generates the synthetic catalog, starts gunicorn
+to use another server), migrates it, generates the synthetic catalog, starts the HTTP server (granian by default, ADR 0019)
 (``--workers`` × ``--threads`` gthread, keep-alive) on a free local port and drives it with
 a keep-alive HTTP client in threads. ``--quick`` reuses the catalog of an earlier run when it
 is complete and migrated (``--fresh`` rebuilds it) and keeps it for the next one, so that it
@@ -45,6 +45,9 @@ from typing import Any
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _servers import KINDS, wsgi_server_command  # noqa: E402
+
 BIN = Path(sys.executable).parent
 BENCH_DIR = ROOT / "var" / "bench"
 PG_DATABASE = "tongban_bench_search"
@@ -301,29 +304,15 @@ def drive(port: int, paths: list[str], *, clients: int, seconds: float, max_requ
 # --- the server -----------------------------------------------------------------------------
 
 
-def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
-    cmd = [
-        str(BIN / "gunicorn"),
-        "tongban.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        str(threads),
-        "--keep-alive",
-        "30",
-        "--preload",
-        "--log-level",
-        "warning",
-    ]
+def start_server(
+    env: dict[str, str], port: int, workers: int, threads: int, kind: str = "granian"
+) -> subprocess.Popen[bytes]:
+    cmd = wsgi_server_command(kind, port=port, workers=workers, threads=threads)
     server = subprocess.Popen(cmd, env=env, cwd=ROOT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with status {server.returncode}")
+            raise SystemExit(f"the HTTP server exited with status {server.returncode}")
         try:
             client = Client(port)
             status, _ = client.get("/api/v1/ping")
@@ -337,7 +326,7 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> 
             pass
         time.sleep(0.2)
     server.terminate()
-    raise SystemExit("gunicorn did not answer within 60 s")
+    raise SystemExit("the HTTP server did not answer within 60 s")
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:
@@ -429,17 +418,18 @@ def report(name: str, r: Result) -> None:
         f"  {name:<18} {r.count:>6} requests in {r.seconds:5.1f} s = {r.rate:7.1f}/s   "
         f"p50 {r.percentile(50):6.2f} ms   p99 {r.percentile(99):6.2f} ms   "
         f"server CPU {r.cpu_ms_per_request:5.2f} ms/request "
-        f"({r.worker_cpu_seconds * 1000 / max(r.count, 1):.2f} in gunicorn)   errors {r.errors}"
+        f"({r.worker_cpu_seconds * 1000 / max(r.count, 1):.2f} in the server)   errors {r.errors}"
     )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="short phases (finishes within a minute)")
+    parser.add_argument("--server-kind", choices=KINDS, default="granian", help="HTTP server (ADR 0019)")
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--items", type=int, default=3508)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, default=2, help="HTTP server worker processes")
+    parser.add_argument("--threads", type=int, default=2, help="threads per HTTP server worker")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads in the throughput phase")
     parser.add_argument("--seconds", type=float, default=None, help="length of each throughput phase")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
@@ -450,10 +440,10 @@ def main() -> int:
     latency_requests = 150 if args.quick else 1500
     warm_up_requests = 150 if args.quick else 800
 
-    if not (BIN / "gunicorn").exists() or shutil.which("tongban", path=str(BIN)) is None:
-        raise SystemExit(f"gunicorn and tongban must be installed in {BIN} (run `make install`)")
+    if not (BIN / args.server_kind).exists() or shutil.which("tongban", path=str(BIN)) is None:
+        raise SystemExit(f"{args.server_kind} and tongban must be installed in {BIN} (run `make install`)")
 
-    print(f"catalog_search: {args.items} items on {args.database}, gunicorn {args.workers}×{args.threads} gthread")
+    print(f"catalog_search: {args.items} items on {args.database}, {args.server_kind} {args.workers}×{args.threads}")
     started = time.perf_counter()
     base_env = {
         **os.environ,
@@ -490,7 +480,7 @@ def main() -> int:
 
         print(f"  database ready after {time.perf_counter() - started:.1f} s")
         port = free_port()
-        server = start_server(env, port, args.workers, args.threads)
+        server = start_server(env, port, args.workers, args.threads, args.server_kind)
         check_answers(port)
         print(f"  server answering after {time.perf_counter() - started:.1f} s")
         paths = search_paths(4000, SEED)

@@ -3,7 +3,7 @@
     .venv/bin/python bench/federation.py [--quick] [--database sqlite|postgres] [--messages N]
 
 Two nodes, A (110000) and B (120000), each with its own database (``tongban_bench_fed_a`` and
-``tongban_bench_fed_b`` on PostgreSQL, two files on SQLite), each served by its own gunicorn
+``tongban_bench_fed_b`` on PostgreSQL, two files on SQLite), each served by its own HTTP server (granian by default, ADR 0019)
 (gthread, 2 workers × 2 threads, keep-alive) on loopback; each pins the other by the fingerprint
 of its key (``tongban federation peers add URL --fingerprint=FP``), as an administrator would.
 This process is node A's delivery worker (``federation.delivery``, the code ``tongban federation
@@ -49,6 +49,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _servers import KINDS, wsgi_server_command  # noqa: E402
+
+SERVER_KIND = ["granian"]  # --server-kind
 BIN = Path(sys.executable).parent
 PG_SERVER = os.environ.get("TONGBAN_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -114,25 +118,7 @@ class Node:
     def start(self) -> None:
         log = (self.root / "server.log").open("ab")
         self.server = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "tongban.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "2",
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "2",
-                "--keep-alive",
-                "30",
-                "--preload",
-                "--timeout",
-                "120",
-                "--log-level",
-                "warning",
-            ],
+            wsgi_server_command(SERVER_KIND[0], port=self.port, workers=2, threads=2),
             env=self.env(),
             cwd=ROOT,
             stdout=log,
@@ -466,10 +452,12 @@ def forward_phase(a: Node, b: Node, count: int) -> tuple[list[float], str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer messages (finishes within a minute)")
+    parser.add_argument("--server-kind", choices=KINDS, default="granian", help="HTTP server (ADR 0019)")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--messages", type=int, default=None, help="messages in the throughput phase")
     parser.add_argument("--keep", action="store_true", help="keep the databases and the work directory")
     args = parser.parse_args()
+    SERVER_KIND[0] = args.server_kind
     count = args.messages or (1500 if args.quick else 10000)
     paced = 80 if args.quick else 400
     started = time.monotonic()
@@ -480,7 +468,7 @@ def main() -> int:
         (workdir / name).mkdir()
         nodes.append(Node(name, region, workdir / name, args.database))
     a, b = nodes
-    print(f"federation: {count} messages, {args.database}, nodes A {a.region} and B {b.region} (gunicorn 2×2 gthread)")
+    print(f"federation: {count} messages, {args.database}, nodes A {a.region} and B {b.region} ({SERVER_KIND[0]} 2×2)")
     try:
         prepare(nodes, args.database, workdir)
         for node in nodes:
@@ -521,7 +509,7 @@ def main() -> int:
         )
         per = 1000 / count
         print(
-            f"  CPU per message: worker {cpu_worker * per:.2f} ms, gunicorn (A+B) {cpu_servers * per:.2f} ms, "
+            f"  CPU per message: worker {cpu_worker * per:.2f} ms, servers (A+B) {cpu_servers * per:.2f} ms, "
             f"PostgreSQL backends {cpu_db * per:.2f} ms (load average {load_start:.1f} → {load_end:.1f})"
         )
 

@@ -5,7 +5,7 @@
 Sets up its own database (``tongban_bench_hotline`` on PostgreSQL, a temporary file on SQLite),
 migrates it, creates the Tianjin line's departments and an agent, and generates knowledge-base
 entries (50,000; 2,000 with ``--quick``) with ``tongban.hotline.demo_data``, indexed for Chinese
-search. A real gunicorn serves on loopback.
+search. A real HTTP server (granian by default, ADR 0019) serves on loopback.
 
 - ``tickets_per_s``: ``POST /api/v1/hotline/tickets`` with a ``department`` by concurrent clients
   (OAuth2 bearer token of the agent): validate, number, store the ticket, audit ``ticket.created``,
@@ -40,6 +40,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _servers import KINDS, wsgi_server_command  # noqa: E402
+
 PG_SERVER = os.environ.get("TONGBAN_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 PG_DB = "tongban_bench_hotline"
 
@@ -189,23 +192,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_gunicorn(workers: int) -> tuple[subprocess.Popen[bytes], int]:
+def _start_server(workers: int, kind: str) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
     server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "tongban.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
-            "--log-level",
-            "error",
-        ],
+        wsgi_server_command(kind, port=port, workers=workers, threads=4),
         cwd=str(ROOT),
         env=dict(os.environ),
         stdout=subprocess.DEVNULL,
@@ -222,7 +212,7 @@ def _start_gunicorn(workers: int) -> tuple[subprocess.Popen[bytes], int]:
             time.sleep(0.2)
     server.terminate()
     _out, err = server.communicate(timeout=10)
-    raise RuntimeError(f"gunicorn did not start: {err.decode(errors='replace')[-2000:]}")
+    raise RuntimeError(f"the HTTP server did not start: {err.decode(errors='replace')[-2000:]}")
 
 
 def _server_cpu_seconds(master: int) -> float:
@@ -363,6 +353,7 @@ def _search(port: int, rounds: int) -> tuple[float, float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--server-kind", choices=KINDS, default="granian", help="HTTP server (ADR 0019)")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent HTTP clients for intake")
     parser.add_argument("--entries", type=int, help="knowledge-base entries (default 50,000; 2,000 with --quick)")
@@ -385,7 +376,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        server, port = _start_gunicorn(workers=4)
+        server, port = _start_server(workers=4, kind=args.server_kind)
         _warm(port, token)
         rounds = 200 if quick else 1000
         cpu0, pg0 = _server_cpu_seconds(server.pid), _postgres_cpu(url)

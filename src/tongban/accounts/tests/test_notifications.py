@@ -16,6 +16,7 @@ from tongban.accounts.notifications import (
     notification_list,
     notification_mark_read,
     notify,
+    notify_inbox,
 )
 from tongban.accounts.tests.factories import UserFactory
 from tongban.core.errors import NotFound, ValidationFailed
@@ -35,6 +36,24 @@ def test_notify_stores_in_inbox_and_lists_newest_first(django_capture_on_commit_
     assert items == [second, first]
     assert all(n.read_at is None for n in items)
     assert second.channels == ["inbox"]
+
+
+def test_notify_inbox_stores_by_user_id_and_validates_like_notify(django_capture_on_commit_callbacks: Any) -> None:
+    # given a user known only by id
+    user = UserFactory.create()
+    # when a notice is put in the inbox by id
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        stored = notify_inbox(user_id=user.pk, subject="办件已受理", body="", kind="case", link="/cases/9/")
+    # then it is the user's, on the inbox alone, and nothing is sent elsewhere
+    assert list(notification_list(user=user)) == [stored]
+    assert stored.channels == ["inbox"] and stored.link == "/cases/9/" and not callbacks
+    # and bad input is refused with the same codes as notify
+    with pytest.raises(ValidationFailed) as err:
+        notify_inbox(user_id=user.pk, subject="x", body="", kind="gossip")
+    assert err.value.code == "invalid_notification_kind"
+    with pytest.raises(ValidationFailed) as err:
+        notify_inbox(user_id=user.pk, subject="  ", body="")
+    assert err.value.code == "invalid_notification"
 
 
 def test_mark_read_only_own_notification() -> None:

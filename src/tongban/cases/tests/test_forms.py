@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django import forms
@@ -280,3 +280,21 @@ def test_situation_answers_are_checked(guided_item: ServiceItem) -> None:
     with pytest.raises(ValidationFailed) as caught:
         case_forms.clean_situations(guided_item, {"applicant": "self"}, complete=True)
     assert isinstance(caught.value.details, dict) and list(caught.value.details) == ["site"]
+
+
+def test_a_published_versions_materials_are_read_once_per_instance_a_drafts_every_time() -> None:
+    # given a published item and a draft, each with one material
+    published = cast(ServiceItem, ServiceItemFactory(status="published"))
+    draft = cast(ServiceItem, ServiceItemFactory(status="draft"))
+    for item in (published, draft):
+        MaterialFactory(item=item, code="ID", order=1)
+    assert [m.code for m in case_forms.item_materials(published)] == ["ID"]
+    assert [m.code for m in case_forms.item_materials(draft)] == ["ID"]
+    # when a material is added behind their backs
+    for item in (published, draft):
+        MaterialFactory(item=item, code="PLAN", order=2)
+    # then the published version's instance keeps what it read (a version's materials do not change
+    # after publication), a fresh instance and the draft see the new list
+    assert [m.code for m in case_forms.item_materials(published)] == ["ID"]
+    assert [m.code for m in case_forms.item_materials(ServiceItem.objects.get(pk=published.pk))] == ["ID", "PLAN"]
+    assert [m.code for m in case_forms.item_materials(draft)] == ["ID", "PLAN"]

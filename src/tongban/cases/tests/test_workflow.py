@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tongban.accounts.constants import StaffRoleKind
-from tongban.accounts.models import Notification, User
+from tongban.accounts.models import Notification, StaffRole, User
 from tongban.cases import selectors, services
 from tongban.cases.constants import TRANSITIONS, CaseStatus, MaterialStatus, VerificationStatus
 from tongban.cases.models import Case
@@ -488,3 +488,26 @@ def test_case_accepted_before_national_day_is_due_after_it(monkeypatch: pytest.M
     assert case.promised_due_date == dt.date(2025, 10, 21)
     assert case.legal_due_date == dt.date(2025, 11, 4)
     assert not case.due_provisional
+
+
+def test_a_staff_lock_carries_the_actors_strongest_department_role_and_sees_a_revoked_role() -> None:
+    # given a submitted case and a member of its department who is both reviewer and head
+    case = submitted_case()
+    both = staff(case.department, StaffRoleKind.REVIEWER)
+    StaffRole.objects.create(user=both, department=case.department, role=StaffRoleKind.DEPARTMENT_HEAD)
+    stranger = staff(department(code="OTHER"), StaffRoleKind.REVIEWER)
+    with transaction.atomic():
+        # when the case is locked for each of them
+        for_both = services._lock(case, actor=both)
+        for_stranger = services._lock(case, actor=stranger)
+        # then the head role wins, and the stranger has none in this department
+        assert services._require_department(both, for_both) == StaffRoleKind.DEPARTMENT_HEAD
+        with pytest.raises(services.NotYourCase):
+            services._require_department(stranger, for_stranger)
+        # and a lock taken for one actor does not answer for another (it reads the database)
+        with pytest.raises(services.NotYourCase):
+            services._require_department(stranger, for_both)
+    # when both roles are revoked, the next transition is refused at once
+    StaffRole.objects.filter(user=both).delete()
+    with pytest.raises(services.NotYourCase):
+        services.case_accept(case=case, actor=both)

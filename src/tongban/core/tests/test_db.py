@@ -128,3 +128,25 @@ def test_insert_stores_the_row_as_create_does_and_save_is_used_when_someone_list
         assert (stored.subject, stored.channels, stored.created_at) == (n.subject, ["inbox"], n.created_at)
         assert n._state.adding is False
     assert heard == [loud.pk]
+
+
+NOTIFICATIONS_WITH_SUBJECT = CompiledQuery(
+    lambda user_id, subject: Notification.objects.filter(user_id=user_id, subject=subject).order_by("pk"),
+    arity=2,
+    text_args=(1,),
+)
+
+
+def test_text_arguments_are_bound_like_ids() -> None:
+    # given two notices of one user and one of another, with subjects that look like SQL and a marker
+    someone, other = resident(), resident()
+    for user, subject in ((someone, "a'; DROP TABLE x; --"), (someone, "第二"), (other, "第二")):
+        Notification.objects.create(user=user, subject=subject, body="", kind="info", channels=["inbox"])
+    # when the compiled query runs with each subject (compiled on the first call)
+    first = NOTIFICATIONS_WITH_SUBJECT.objects(someone.pk, "a'; DROP TABLE x; --")
+    second = NOTIFICATIONS_WITH_SUBJECT.objects(someone.pk, "第二")
+    nothing = NOTIFICATIONS_WITH_SUBJECT.objects(someone.pk, "\x1etongban-argument-1")
+    # then each finds exactly its own rows: the text is a bound value, never a constant of the statement
+    assert [n.subject for n in first] == ["a'; DROP TABLE x; --"]
+    assert [(n.user_id, n.subject) for n in second] == [(someone.pk, "第二")]
+    assert nothing == []

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import importlib
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.test import Client
 
 from tongban.accounts.constants import StaffRoleKind
 from tongban.cases import services as case_services
 from tongban.cases.constants import CaseChannel, CaseStatus
 from tongban.cases.models import Case
-from tongban.cases.tests.factories import PDF_BYTES, make_item, staff
+from tongban.cases.tests.factories import PDF_BYTES, make_item, resident, staff, upload_all
 from tongban.cases.uploads import open_stored
 from tongban.catalog.constants import CrossRegionMode
 from tongban.catalog.models import ServiceItem
@@ -95,6 +97,7 @@ def test_application_from_a_peer_is_registered_as_a_case_of_the_department(
     assert (link.origin_region, link.mode, link.received_by_name) == ("110000", "proxy_receipt", "王窗口")
     assert case.status == CaseStatus.SUBMITTED and case.number and case.number.startswith(HERE)
     assert case.department_id == item.department_id and case.channel == CaseChannel.PROXY
+    assert case.forwarded_from == "110000"  # every transition of this case tells the origin
     assert case.applicant.id_number == ID_NUMBER and case.identity_check == "id_card_reader"
     stored = {m.material.code: m for m in case.materials.select_related("material")}
     assert stored["PLAN"].size == len(plan) and stored["PLAN"].status == "uploaded"
@@ -346,3 +349,28 @@ def test_reviewers_list_forwarded_cases_with_their_origin_over_the_api(
         ("110000", "proxy_receipt", "王窗口", "submitted")
     ]
     assert theirs == []
+
+
+def test_a_case_applied_for_here_tells_nobody_and_a_forwarded_case_found_by_the_migration_does(
+    client: Client, origin: KeyedPeer, item: ServiceItem
+) -> None:
+    # given a case applied for at this node and a forwarded one whose origin was not kept on the case
+    # (a case registered before the field existed)
+    applicant = resident()
+    local = case_services.case_draft_create(actor=applicant, item=item, form_data={"applicant_name": "张三"})
+    upload_all(local, applicant)
+    forward_id, _bundle = send_application(client, origin, item, plan=big_pdf(1024), parts_first=True)
+    forwarded = ForwardedCase.objects.get(forward_id=forward_id).case
+    Case.objects.filter(pk=forwarded.pk).update(forwarded_from="")
+    sent = len(outbox("forwarding.status"))
+    # when the local case is submitted
+    case_services.case_submit(case=local, actor=applicant)
+    # then no status message goes anywhere, and the local case has no origin
+    assert len(outbox("forwarding.status")) == sent
+    assert Case.objects.get(pk=local.pk).forwarded_from == ""
+    # when the migration's backfill runs
+    migration = importlib.import_module("tongban.forwarding.migrations.0002_backfill_case_forwarded_from")
+    migration.backfill(apps, None)
+    # then the forwarded case knows its origin again and the local one still has none
+    assert Case.objects.get(pk=forwarded.pk).forwarded_from == "110000"
+    assert Case.objects.get(pk=local.pk).forwarded_from == ""
