@@ -1,5 +1,5 @@
-"""Case throughput: full lifecycles through the service layer, HTTP submissions through the HTTP server (granian, ADR 0019),
-and raw PostgreSQL's rate for an equivalent hand-written submission transaction (pgbench).
+"""Case throughput: full lifecycles through the service layer, HTTP submissions through the HTTP
+server (granian, ADR 0019), and raw PostgreSQL's rate for an equivalent hand-written submission transaction (pgbench).
 
     .venv/bin/python bench/case_throughput.py [--quick] [--database sqlite|postgres]
 

@@ -4,8 +4,9 @@
 
 It builds its own database (SQLite file under var/bench/, or a dedicated PostgreSQL database
 ``tongban_bench_search`` created and dropped through psycopg; set TONGBAN_BENCH_POSTGRES_URL
-to use another server), migrates it, generates the synthetic catalog, starts the HTTP server (granian by default, ADR 0019)
-(``--workers`` × ``--threads`` gthread, keep-alive) on a free local port and drives it with
+to use another server), migrates it, generates the synthetic catalog, starts the HTTP server
+(gunicorn as in the recorded runs, ``--server-kind granian`` for the production server of ADR 0019;
+``--workers`` × ``--threads``, keep-alive) on a free local port and drives it with
 a keep-alive HTTP client in threads. ``--quick`` reuses the catalog of an earlier run when it
 is complete and migrated (``--fresh`` rebuilds it) and keeps it for the next one, so that it
 finishes within a minute; a full run rebuilds it and drops the PostgreSQL database unless
@@ -305,7 +306,7 @@ def drive(port: int, paths: list[str], *, clients: int, seconds: float, max_requ
 
 
 def start_server(
-    env: dict[str, str], port: int, workers: int, threads: int, kind: str = "granian"
+    env: dict[str, str], port: int, workers: int, threads: int, kind: str = "gunicorn"
 ) -> subprocess.Popen[bytes]:
     cmd = wsgi_server_command(kind, port=port, workers=workers, threads=threads)
     server = subprocess.Popen(cmd, env=env, cwd=ROOT)
@@ -425,7 +426,12 @@ def report(name: str, r: Result) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="short phases (finishes within a minute)")
-    parser.add_argument("--server-kind", choices=KINDS, default="granian", help="HTTP server (ADR 0019)")
+    parser.add_argument(
+        "--server-kind",
+        choices=KINDS,
+        default="gunicorn",
+        help="HTTP server (default: as in the recorded runs; ADR 0019)",
+    )
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--items", type=int, default=3508)
     parser.add_argument("--workers", type=int, default=2, help="HTTP server worker processes")

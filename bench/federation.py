@@ -3,8 +3,9 @@
     .venv/bin/python bench/federation.py [--quick] [--database sqlite|postgres] [--messages N]
 
 Two nodes, A (110000) and B (120000), each with its own database (``tongban_bench_fed_a`` and
-``tongban_bench_fed_b`` on PostgreSQL, two files on SQLite), each served by its own HTTP server (granian by default, ADR 0019)
-(gthread, 2 workers × 2 threads, keep-alive) on loopback; each pins the other by the fingerprint
+``tongban_bench_fed_b`` on PostgreSQL, two files on SQLite), each served by its own HTTP server
+(gunicorn gthread as in the recorded runs, ``--server-kind granian`` for the production server of
+ADR 0019; 2 workers × 2 threads, keep-alive) on loopback; each pins the other by the fingerprint
 of its key (``tongban federation peers add URL --fingerprint=FP``), as an administrator would.
 This process is node A's delivery worker (``federation.delivery``, the code ``tongban federation
 deliver --loop`` runs), on A's database.
@@ -52,7 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _servers import KINDS, wsgi_server_command  # noqa: E402
 
-SERVER_KIND = ["granian"]  # --server-kind
+SERVER_KIND = ["gunicorn"]  # --server-kind
 BIN = Path(sys.executable).parent
 PG_SERVER = os.environ.get("TONGBAN_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -452,7 +453,12 @@ def forward_phase(a: Node, b: Node, count: int) -> tuple[list[float], str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer messages (finishes within a minute)")
-    parser.add_argument("--server-kind", choices=KINDS, default="granian", help="HTTP server (ADR 0019)")
+    parser.add_argument(
+        "--server-kind",
+        choices=KINDS,
+        default="gunicorn",
+        help="HTTP server (default: as in the recorded runs; ADR 0019)",
+    )
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--messages", type=int, default=None, help="messages in the throughput phase")
     parser.add_argument("--keep", action="store_true", help="keep the databases and the work directory")

@@ -5,7 +5,8 @@
 Sets up its own database (``tongban_bench_hotline`` on PostgreSQL, a temporary file on SQLite),
 migrates it, creates the Tianjin line's departments and an agent, and generates knowledge-base
 entries (50,000; 2,000 with ``--quick``) with ``tongban.hotline.demo_data``, indexed for Chinese
-search. A real HTTP server (granian by default, ADR 0019) serves on loopback.
+search. A real HTTP server serves on loopback (gunicorn as in the recorded runs, ``--server-kind
+granian`` for the production server of ADR 0019).
 
 - ``tickets_per_s``: ``POST /api/v1/hotline/tickets`` with a ``department`` by concurrent clients
   (OAuth2 bearer token of the agent): validate, number, store the ticket, audit ``ticket.created``,
@@ -353,7 +354,12 @@ def _search(port: int, rounds: int) -> tuple[float, float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--server-kind", choices=KINDS, default="granian", help="HTTP server (ADR 0019)")
+    parser.add_argument(
+        "--server-kind",
+        choices=KINDS,
+        default="gunicorn",
+        help="HTTP server (default: as in the recorded runs; ADR 0019)",
+    )
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent HTTP clients for intake")
     parser.add_argument("--entries", type=int, help="knowledge-base entries (default 50,000; 2,000 with --quick)")

@@ -1,5 +1,5 @@
 """Licence verification: generate N licences, then verify by number + holder and by VC-JWT through the
-service layer and over HTTP (granian on loopback (ADR 0019), 4 concurrent clients), and measure raw PostgreSQL's
+service layer and over HTTP (granian on loopback, ADR 0019; 4 concurrent clients), and measure raw PostgreSQL's
 indexed point-select rate on the same table with pgbench in the same run.
 
     .venv/bin/python bench/licence_verify.py [--quick] [--database sqlite|postgres] [--rows N] [--keep]
