@@ -24,7 +24,7 @@ import pytest
 from tongban.accounts.tests.helpers import last_code
 from tongban.accounts.tests.test_oidc_sso import _hidden_fields
 from tongban.core.identifiers import make_resident_id
-from tongban.federation.tests.test_multinode import Node, _fingerprint, _migrated_template, multinode_cache
+from tongban.federation.tests.test_multinode import Node, _migrated_template, multinode_cache, start_all
 
 pytestmark = pytest.mark.multinode
 
@@ -78,11 +78,7 @@ def nodes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         started.append(node)
     a, b, c = started
     try:
-        for node in started:
-            node.start()
-        for node in started:
-            node.wait_up()
-        fp = {node.name: _fingerprint(node) for node in started}
+        fp = start_all(started)
         # A and B trust each other; A trusts C, but C does not trust A.
         a.tongban("federation", "peers", "add", b.url, f"--fingerprint={fp['b']}")
         a.tongban("federation", "peers", "add", c.url, f"--fingerprint={fp['c']}")

@@ -285,17 +285,23 @@ def node_set(
     return nodes
 
 
+def start_all(nodes: Iterable[Node]) -> dict[str, str]:
+    """Start the nodes, wait until each answers, and give each node's key fingerprint by name."""
+    nodes = list(nodes)
+    for node in nodes:
+        node.start()
+    for node in nodes:
+        node.wait_up()
+    return {node.name: _fingerprint(node) for node in nodes}
+
+
 @contextmanager
 def federated_pair(template: Path, root: Path, specs: Iterable[tuple[str, str]]) -> Iterator[list[Node]]:
     """Two nodes started, pinned to each other by fingerprint, each with its delivery worker; stopped after."""
     nodes = node_set(template, root, specs)
     first, second = nodes
     try:
-        for node in nodes:
-            node.start()
-        for node in nodes:
-            node.wait_up()
-        fp = {node.name: _fingerprint(node) for node in nodes}
+        fp = start_all(nodes)
         first.tongban("federation", "peers", "add", second.url, f"--fingerprint={fp[second.name]}")
         second.tongban("federation", "peers", "add", first.url, f"--fingerprint={fp[first.name]}")
         for node in nodes:
@@ -315,11 +321,7 @@ def cluster(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     a, b, c = nodes
     fake = Fake()
     try:
-        for node in nodes:
-            node.start()
-        for node in nodes:
-            node.wait_up()
-        fp = {node.name: _fingerprint(node) for node in nodes}
+        fp = start_all(nodes)
         (root / "a-bundle.json").write_text(a.tongban("federation", "bundle"))
         (root / "fake-bundle.json").write_text(json.dumps(fake.bundle()))
 
