@@ -148,7 +148,12 @@ class Case(TimeStampedModel):
 
     @property
     def stream(self) -> str:
-        return f"case:{self.pk}"
+        return self.stream_of(self.pk)
+
+    @staticmethod
+    def stream_of(pk: int) -> str:
+        """The audit stream of the case with this id."""
+        return f"case:{pk}"
 
 
 class CaseNumberCounter(models.Model):

@@ -42,8 +42,9 @@ from tongban.cases.models import Case, CaseMaterial, CaseNumberCounter, Verifica
 from tongban.cases.uploads import Chunked, StoredFile, delete_stored, store_upload
 from tongban.catalog.constants import CrossRegionMode, ItemStatus
 from tongban.catalog.models import ServiceItem
+from tongban.core.audit import hint_head
 from tongban.core.calendar import add_working_days, add_working_days_each, working_days_between
-from tongban.core.db import CompiledQuery, execute, insert, save_fields
+from tongban.core.db import CompiledQuery, execute, insert, save_fields, write_batch
 from tongban.core.errors import (
     ApplicationError,
     InvalidTransition,
@@ -52,6 +53,7 @@ from tongban.core.errors import (
     ValidationFailed,
 )
 from tongban.core.identifiers import validate_resident_id
+from tongban.core.models import AuditStreamHead
 from tongban.regions.models import Region
 
 # ------------------------------------------------------------------ errors
@@ -121,20 +123,24 @@ _ITEM_DISPLAY_ONLY = (
 )
 
 
-def _locked_case(pk: int) -> QuerySet[Case]:
+def _locked_case(pk: int, stream: str) -> QuerySet[Case]:
+    # The head of the case's audit stream comes with the lock (not locked itself): a hint that lets
+    # the transition's event be appended in the statement of its other writes (audit.hint_head).
+    heads = AuditStreamHead.objects.filter(stream=stream)
     return (
         Case.objects.select_for_update(of=("self",))
         .select_related("item")
         .defer(*(f"item__{name}" for name in _ITEM_DISPLAY_ONLY))
         .filter(pk=pk)
+        .annotate(_head_seq=Subquery(heads.values("seq")[:1]), _head_hash=Subquery(heads.values("last_hash")[:1]))
     )
 
 
-_LOCKED_CASE = CompiledQuery(_locked_case, arity=1)
+_LOCKED_CASE = CompiledQuery(_locked_case, arity=2, text_args=(1,))
 # A staff member's transition: the same row lock, and in the same statement the actor's strongest
 # role of the case's department ("department_head" sorts before "reviewer"), or NULL.
 _LOCKED_CASE_WITH_ROLE = CompiledQuery(
-    lambda pk, user_id: _locked_case(pk).annotate(
+    lambda pk, stream, user_id: _locked_case(pk, stream).annotate(
         _actor_department_role=Subquery(
             StaffRole.objects.filter(
                 user_id=user_id, department_id=OuterRef("department_id"), role__in=DEPARTMENT_ROLES
@@ -143,7 +149,8 @@ _LOCKED_CASE_WITH_ROLE = CompiledQuery(
             .values("role")[:1]
         )
     ),
-    arity=2,
+    arity=3,
+    text_args=(1,),
 )
 
 
@@ -199,14 +206,16 @@ def _lock(case: Case | int, *, actor: User | None = None) -> Case:
     if pk is None:
         raise CaseNotFound()
     locked: Case | None
+    stream = Case.stream_of(int(pk))
     if actor is not None and actor.pk is not None:
-        locked = _LOCKED_CASE_WITH_ROLE.first(int(pk), int(actor.pk))
+        locked = _LOCKED_CASE_WITH_ROLE.first(int(pk), stream, int(actor.pk))
         if locked is not None:
             locked.__dict__["_actor_role_known"] = actor.pk
     else:
-        locked = _LOCKED_CASE.first(int(pk))
+        locked = _LOCKED_CASE.first(int(pk), stream)
     if locked is None:
         raise CaseNotFound()
+    hint_head(stream=stream, seq=locked.__dict__.pop("_head_seq"), last_hash=locked.__dict__.pop("_head_hash"))
     return locked
 
 
@@ -245,24 +254,27 @@ def _transition(
     target = checked
     previous = case.status
     case.status = target
-    save_fields(case, ["status", "updated_at", *fields])
-    events.case_transitioned(
-        case=case, action=action.value, from_status=previous, actor=actor, role=role, reason=reason, data=data
-    )
-    if case.item.cross_region_mode == CrossRegionMode.JOINT:  # 多地联办: the other region's node hears of it
-        from tongban.cases.joint.services import case_transitioned
+    # The row's update, the audit event and the applicant's notification: one statement on
+    # PostgreSQL (core.db.write_batch); whatever else runs in between sends them first.
+    with write_batch():
+        save_fields(case, ["status", "updated_at", *fields])
+        events.case_transitioned(
+            case=case, action=action.value, from_status=previous, actor=actor, role=role, reason=reason, data=data
+        )
+        if case.item.cross_region_mode == CrossRegionMode.JOINT:  # 多地联办: the other region's node hears of it
+            from tongban.cases.joint.services import case_transitioned
 
-        case_transitioned(case=case, action=action.value, reason=reason, actor=actor)
-    signals.case_transitioned.send(
-        sender=Case, case=case, action=action.value, from_status=previous, actor=actor, role=role, reason=reason
-    )
-    label = CaseStatus(case.status).label
-    _notify_applicant(
-        case,
-        subject=gettext("Case %(number)s: %(status)s") % {"number": case.number or "", "status": label},
-        body=notice or reason,
-        kind="warning" if case.status in {CaseStatus.TERMINATED, CaseStatus.REVOKED} else "case",
-    )
+            case_transitioned(case=case, action=action.value, reason=reason, actor=actor)
+        signals.case_transitioned.send(
+            sender=Case, case=case, action=action.value, from_status=previous, actor=actor, role=role, reason=reason
+        )
+        label = CaseStatus(case.status).label
+        _notify_applicant(
+            case,
+            subject=gettext("Case %(number)s: %(status)s") % {"number": case.number or "", "status": label},
+            body=notice or reason,
+            kind="warning" if case.status in {CaseStatus.TERMINATED, CaseStatus.REVOKED} else "case",
+        )
     return case
 
 
@@ -432,6 +444,7 @@ def case_draft_create(
     materials = item_materials(item)
     if materials:
         CaseMaterial.objects.bulk_create([CaseMaterial(case=case, material=m) for m in materials])
+    hint_head(stream=case.stream, seq=None, last_hash=None)  # a new case's stream has no head yet
     events.case_created(case=case, actor=actor, role="applicant")
     return case
 

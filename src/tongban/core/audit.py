@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field
 from django.utils import timezone
 
 from tongban.core.context import current
-from tongban.core.db import execute
+from tongban.core.db import defer_write, execute
 from tongban.core.models import AuditEvent, AuditStreamHead
 
 
@@ -50,16 +51,29 @@ def compute_hash(event: AuditEvent) -> str:
 
 @dataclass(frozen=True)
 class _Statements:
-    """The two statements of an append, built once per database from the models' metadata."""
+    """The statements of an append, built once per database from the models' metadata."""
 
     advance_head: str
     insert_event: str
     set_head_hash: str
     insert_and_set_head: str | None
+    # PostgreSQL, for a head known from a hint (``hint_head``): move the head only if it is still
+    # as read, number and hash (``move_head``; a rolled-back append may have left a hint whose number
+    # another append has taken since), or create it only if there is none (``create_head``), and
+    # insert the event only if that happened (``insert_if_head``, reading the first as ``__before__``).
+    move_head: str | None
+    create_head: str | None
+    insert_if_head: str | None
     fields: tuple[Field[Any, Any], ...]
 
 
 _STATEMENTS: dict[str, _Statements] = {}
+
+
+def _cast_type(field: Field[Any, Any], conn: BaseDatabaseWrapper) -> str:
+    # varchar without its length: a too-long value fails on the column, as in a plain INSERT,
+    # instead of being cut by the cast (which would break the event's hash)
+    return re.sub(r"^(varchar|character varying)\(\d+\)$", r"\1", str(field.db_type(conn)))
 
 
 def _statements(conn: BaseDatabaseWrapper) -> _Statements:
@@ -74,6 +88,8 @@ def _statements(conn: BaseDatabaseWrapper) -> _Statements:
     pk = q("id")
     insert_event = f"INSERT INTO {ev} ({columns}) VALUES ({values}) RETURNING {pk}"  # noqa: S608 (our names)
     set_head_hash = f"UPDATE {head} SET last_hash = %s WHERE stream = %s"  # noqa: S608
+    postgres = conn.vendor == "postgresql"
+    casts = ", ".join(f"CAST(%s AS {_cast_type(f, conn)})" for f in fields)
     built = _Statements(
         # Creates the head of a new stream or takes the lock on an existing one, and answers the
         # event's sequence number and the previous hash (``last_hash`` is not changed yet).
@@ -86,13 +102,106 @@ def _statements(conn: BaseDatabaseWrapper) -> _Statements:
         # PostgreSQL: the event and the head's new hash in one statement (a data-modifying WITH).
         insert_and_set_head=(
             f"WITH e AS ({insert_event}) UPDATE {head} SET last_hash = %s FROM e WHERE stream = %s RETURNING e.{pk}"  # noqa: S608
-            if conn.vendor == "postgresql"
+            if postgres
+            else None
+        ),
+        move_head=(
+            f"UPDATE {head} SET seq = %s, last_hash = %s WHERE stream = %s AND seq = %s AND last_hash = %s RETURNING 1"  # noqa: S608
+            if postgres
+            else None
+        ),
+        create_head=(
+            f"INSERT INTO {head} (stream, seq, last_hash) VALUES (%s, %s, %s) "  # noqa: S608
+            "ON CONFLICT (stream) DO NOTHING RETURNING 1"
+            if postgres
+            else None
+        ),
+        insert_if_head=(
+            f"INSERT INTO {ev} ({columns}) SELECT {casts} FROM __before__ RETURNING {pk}"  # noqa: S608
+            if postgres
             else None
         ),
         fields=fields,
     )
     _STATEMENTS[conn.alias] = built
     return built
+
+
+_HEADS = "_tongban_audit_heads"
+
+
+def hint_head(*, stream: str, seq: int | None, last_hash: str | None, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Tell ``record`` what the head of ``stream`` was when the caller read it (``seq`` None: the
+    stream had no head), for instance in the statement that locked the object the stream is about.
+
+    Only a hint, kept per connection: the next ``record`` on the stream appends in a single statement
+    that moves the head only if it is still as read and inserts the event only if it did; when the
+    head has moved in the meantime, it reads the head and appends as usual. PostgreSQL only.
+    """
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        return
+    heads: dict[str, tuple[int, str]] = conn.__dict__.setdefault(_HEADS, {})
+    if len(heads) >= 256:  # hints are used by the next append; never let unused ones pile up
+        heads.clear()
+    heads[stream] = (int(seq or 0), str(last_hash or ""))
+
+
+def _new_event(
+    *,
+    stream: str,
+    seq: int,
+    prev_hash: str,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    actor: Any,
+    actor_role: str,
+    reason: str,
+    data: dict[str, Any] | None,
+) -> AuditEvent:
+    ctx = current()
+    event = AuditEvent(
+        stream=stream,
+        seq=seq,
+        occurred_at=timezone.now(),
+        actor_id=getattr(actor, "pk", None),
+        actor_label=(str(actor.get_username()) if hasattr(actor, "get_username") else str(actor or "system"))[:150],
+        actor_role=actor_role,
+        source=ctx.source,
+        request_id=ctx.request_id,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        reason=reason,
+        data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
+        prev_hash=prev_hash,
+    )
+    event.hash = compute_hash(event)
+    return event
+
+
+def _stored(conn: BaseDatabaseWrapper, event: AuditEvent, pk: Any) -> None:
+    event.pk = pk
+    event._state.adding = False
+    event._state.db = conn.alias
+    if conn.vendor == "postgresql":  # this transaction holds the head now: the next append needs no read
+        hint_head(stream=event.stream, seq=event.seq, last_hash=event.hash, using=conn.alias)
+
+
+def _append_locking(conn: BaseDatabaseWrapper, sql: _Statements, event: AuditEvent) -> None:
+    """Append ``event`` after reading (and locking) its stream's head: its sequence number, previous
+    hash and hash are set from the head."""
+    (seq, prev_hash), *_ = execute(conn, sql.advance_head, [event.stream])
+    event.seq, event.prev_hash = seq, prev_hash
+    event.hash = compute_hash(event)
+    params = [f.get_db_prep_save(getattr(event, f.attname), conn) for f in sql.fields]
+    if sql.insert_and_set_head is not None:
+        (pk,), *_ = execute(conn, sql.insert_and_set_head, [*params, event.hash, event.stream])
+    else:
+        (pk,), *_ = execute(conn, sql.insert_event, params)
+        execute(conn, sql.set_head_hash, [event.hash, event.stream], fetch=False)
+    _stored(conn, event, pk)
 
 
 def record(
@@ -112,39 +221,49 @@ def record(
     head that locks it until the transaction ends and answers the next sequence number and the
     previous hash; then the event's insert together with the head's new hash. Concurrent appends
     to one stream wait for each other on the head row, so the chain never forks.
+
+    With a hint of the head (``hint_head``, PostgreSQL) it is one statement, which takes the same
+    lock and changes nothing unless the head is still as hinted; inside ``core.db.write_batch`` that
+    statement waits for the batch, and the returned event has its ``pk`` once the batch is sent.
     """
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
         raise RuntimeError("audit.record must be called inside a transaction")
-    ctx = current()
     sql = _statements(conn)
-    (seq, prev_hash), *_ = execute(conn, sql.advance_head, [stream])
-    event = AuditEvent(
+    hint = conn.__dict__.get(_HEADS, {}).pop(stream, None) if sql.insert_if_head is not None else None
+    seq, prev_hash = (hint[0] + 1, hint[1]) if hint is not None else (0, "")
+    event = _new_event(
         stream=stream,
         seq=seq,
-        occurred_at=timezone.now(),
-        actor_id=getattr(actor, "pk", None),
-        actor_label=(str(actor.get_username()) if hasattr(actor, "get_username") else str(actor or "system"))[:150],
-        actor_role=actor_role,
-        source=ctx.source,
-        request_id=ctx.request_id,
+        prev_hash=prev_hash,
         action=action,
         object_type=object_type,
-        object_id=str(object_id),
+        object_id=object_id,
+        actor=actor,
+        actor_role=actor_role,
         reason=reason,
-        data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
-        prev_hash=prev_hash,
+        data=data,
     )
-    event.hash = compute_hash(event)
-    params = [f.get_db_prep_save(getattr(event, f.attname), conn) for f in sql.fields]
-    if sql.insert_and_set_head is not None:
-        (pk,), *_ = execute(conn, sql.insert_and_set_head, [*params, event.hash, stream])
+    if hint is None or sql.insert_if_head is None or sql.move_head is None or sql.create_head is None:
+        _append_locking(conn, sql, event)
+        return event
+    if hint[0] == 0:
+        head_sql, head_params = sql.create_head, [stream, seq, event.hash]
     else:
-        (pk,), *_ = execute(conn, sql.insert_event, params)
-        execute(conn, sql.set_head_hash, [event.hash, stream], fetch=False)
-    event.pk = pk
-    event._state.adding = False
-    event._state.db = conn.alias
+        head_sql, head_params = sql.move_head, [seq, event.hash, stream, hint[0], hint[1]]
+    params = [f.get_db_prep_save(getattr(event, f.attname), conn) for f in sql.fields]
+
+    def done(pk: Any) -> None:
+        if pk is None:  # the head is not as hinted: read it, and append after it
+            _append_locking(conn, sql, event)
+        else:
+            _stored(conn, event, pk)
+
+    if not defer_write(conn, sql.insert_if_head, params, result="value", done=done, before=(head_sql, head_params)):
+        rows = execute(
+            conn, f"WITH b0 AS ({head_sql}) {sql.insert_if_head.replace('__before__', 'b0')}", [*head_params, *params]
+        )
+        done(rows[0][0] if rows else None)
     return event
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from itertools import count
 from typing import Any, Generic, TypeVar
 
@@ -52,6 +53,11 @@ def execute(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any], *,
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return list(cursor.fetchall()) if fetch else []
+    flush_writes(connection)
+    return _execute_now(connection, sql, params, fetch=fetch)
+
+
+def _execute_now(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any], *, fetch: bool = True) -> list[Any]:
     connection.ensure_connection()
     started = time.monotonic()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
@@ -231,6 +237,7 @@ def save_fields(instance: Model, fields: Sequence[str], *, using: str = DEFAULT_
 
     The values are prepared by the fields exactly as ``save`` does (``auto_now`` included when
     named); a model with ``pre_save``/``post_save`` receivers or parents goes through ``save``.
+    Inside ``write_batch`` the update waits for the batch (a vanished row fails when it is sent).
     """
     model = type(instance)
     names = tuple(dict.fromkeys(fields))
@@ -240,12 +247,22 @@ def save_fields(instance: Model, fields: Sequence[str], *, using: str = DEFAULT_
     connection = connections[using]
     sql, targets = _write_sql(connection, model, names, "update")
     params = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in targets]
-    if not execute(connection, sql, [*params, instance.pk]):
+    if not defer_write(
+        connection, sql, [*params, instance.pk], result="count", done=_updated, key=(model._meta.db_table, instance.pk)
+    ):
+        _updated(len(execute(connection, sql, [*params, instance.pk])))
+
+
+def _updated(rows: int) -> None:
+    if not rows:
         raise DatabaseError("Save with update_fields did not affect any rows.")
 
 
 def insert(instance: Model, *, using: str = DEFAULT_DB_ALIAS) -> None:
-    """``instance.save()`` of a new row as one prepared ``INSERT … RETURNING`` (see ``save_fields``)."""
+    """``instance.save()`` of a new row as one prepared ``INSERT … RETURNING`` (see ``save_fields``).
+
+    Inside ``write_batch`` the insert waits for the batch: ``instance.pk`` is set when it is sent.
+    """
     model = type(instance)
     if instance.pk is not None or not _fast_path(model):
         instance.save(force_insert=True, using=using)
@@ -253,7 +270,163 @@ def insert(instance: Model, *, using: str = DEFAULT_DB_ALIAS) -> None:
     connection = connections[using]
     sql, targets = _write_sql(connection, model, (), "insert")
     params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in targets]
-    ((pk,),) = execute(connection, sql, params)
-    instance.pk = pk
-    instance._state.adding = False
-    instance._state.db = using
+
+    def inserted(pk: Any) -> None:
+        instance.pk = pk
+        instance._state.adding = False
+        instance._state.db = using
+
+    if not defer_write(connection, sql, params, result="value", done=inserted):
+        ((pk,),) = execute(connection, sql, params)
+        inserted(pk)
+
+
+# ---------------------------------------------------------------- write batches
+
+
+class _Pending:
+    """One write waiting in a batch: its statement (``RETURNING`` one column), what to make of the
+    rows (``count`` or the first ``value``), and who hears the answer."""
+
+    __slots__ = ("before", "before_params", "done", "key", "params", "result", "sql")
+
+    def __init__(
+        self,
+        before: str | None,
+        before_params: Sequence[Any],
+        sql: str,
+        params: Sequence[Any],
+        result: str,
+        done: Callable[[Any], None],
+        key: tuple[str, Any] | None,
+    ) -> None:
+        self.before = before
+        self.before_params = before_params
+        self.sql = sql
+        self.params = params
+        self.result = result
+        self.done = done
+        self.key = key
+
+
+_BATCH = "_tongban_write_batch"
+_BATCH_SQL: dict[tuple[tuple[str | None, str, str], ...], str] = {}
+
+
+def _batch(connection: BaseDatabaseWrapper) -> list[_Pending] | None:
+    found: list[_Pending] | None = connection.__dict__.get(_BATCH)
+    return found
+
+
+def _answer(result: str, rows: list[Any]) -> Any:
+    if result == "count":
+        return len(rows)
+    return rows[0][0] if rows else None
+
+
+def _combined_sql(pending: list[_Pending]) -> str:
+    shape = tuple((p.before, p.sql, p.result) for p in pending)
+    found = _BATCH_SQL.get(shape)
+    if found is not None:
+        return found
+    parts: list[str] = []
+    answers: list[str] = []
+    for i, p in enumerate(pending):
+        sql = p.sql
+        if p.before is not None:
+            parts.append(f"b{i} AS ({p.before})")
+            sql = sql.replace("__before__", f"b{i}")
+        parts.append(f"w{i}(v) AS ({sql})")
+        answers.append(f"(SELECT count(*) FROM w{i})" if p.result == "count" else f"(SELECT min(v) FROM w{i})")  # noqa: S608
+    combined = f"WITH {', '.join(parts)} SELECT {', '.join(answers)}"
+    if len(_BATCH_SQL) > 512:  # shapes are few; never let a stray caller grow this without bound
+        _BATCH_SQL.clear()
+    _BATCH_SQL[shape] = combined
+    return combined
+
+
+def flush_writes(connection: BaseDatabaseWrapper) -> None:
+    """Send the writes waiting in ``connection``'s batch (see ``write_batch``) and tell their callers."""
+    pending = connection.__dict__.get(_BATCH)
+    if not pending:
+        return
+    taken = list(pending)
+    pending.clear()
+    if len(taken) == 1:
+        p = taken[0]
+        sql = p.sql if p.before is None else f"WITH b0 AS ({p.before}) {p.sql.replace('__before__', 'b0')}"
+        rows = _execute_now(connection, sql, [*p.before_params, *p.params])
+        p.done(_answer(p.result, rows))
+        return
+    params: list[Any] = []
+    for p in taken:
+        params.extend(p.before_params)
+        params.extend(p.params)
+    (answers,) = _execute_now(connection, _combined_sql(taken), params)
+    for p, answer in zip(taken, answers, strict=True):
+        p.done(int(answer) if p.result == "count" else answer)
+
+
+def defer_write(
+    connection: BaseDatabaseWrapper,
+    sql: str,
+    params: Sequence[Any],
+    *,
+    result: str,
+    done: Callable[[Any], None],
+    before: tuple[str, Sequence[Any]] | None = None,
+    key: tuple[str, Any] | None = None,
+) -> bool:
+    """Put a write in the open batch of ``connection`` (False, and nothing done, when none is open).
+
+    ``sql`` returns one column; ``done`` receives the number of rows (``result="count"``) or the
+    first row's value (``"value"``, ``None`` for no row) once the batch is sent. ``before`` is a
+    data-modifying statement that ``sql`` reads as the table ``__before__``. ``key`` names the row
+    the write changes: a second write of the same row sends the batch first (PostgreSQL would apply
+    only one of two changes of a row made in one statement).
+    """
+    pending = _batch(connection)
+    if pending is None:
+        return False
+    if key is not None and any(p.key == key for p in pending):
+        flush_writes(connection)
+    before_sql, before_params = before if before is not None else (None, ())
+    pending.append(_Pending(before_sql, before_params, sql, params, result, done, key))
+    return True
+
+
+@contextmanager
+def write_batch(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Inside a transaction on PostgreSQL, the writes made in the block by ``save_fields``,
+    ``insert`` and ``core.audit.record`` go to the server together, as one statement of
+    data-modifying ``WITH`` parts, when the block ends (a transition's update, audit event and
+    notification: one round trip instead of three).
+
+    Nothing else changes: any other statement run in the block (a queryset, ``execute``,
+    ``core.sql.fetch_all``, a savepoint) sends the waiting writes first, so reads see them; a write
+    that the batch already changes a row of is sent after it. An exception leaving the block sends
+    the waiting writes too, as unbatched code would have done before raising (if the transaction is
+    already broken, the exception is what comes out). Until the batch is sent, an inserted
+    instance has no ``pk``. Elsewhere (SQLite, autocommit, a batch already open) it does nothing.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql" or not connection.in_atomic_block or _batch(connection) is not None:
+        yield
+        return
+
+    def flush_first(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        flush_writes(connection)
+        return execute(sql, params, many, context)
+
+    connection.__dict__[_BATCH] = []
+    try:
+        with connection.execute_wrapper(flush_first):
+            try:
+                yield
+            except BaseException:
+                with suppress(DatabaseError):  # if the transaction is broken already, the original error tells why
+                    flush_writes(connection)
+                raise
+            flush_writes(connection)
+    finally:
+        connection.__dict__.pop(_BATCH, None)

@@ -30,6 +30,9 @@ def fetch_all(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     if connection.vendor == "postgresql":
         import psycopg
 
+        from tongban.core.db import flush_writes
+
+        flush_writes(connection)  # writes waiting in a batch (core.db.write_batch) come first
         connection.ensure_connection()
         with psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(sql, params, prepare=prepared_statements())
