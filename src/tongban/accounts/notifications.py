@@ -204,10 +204,14 @@ def deliver(
     return scheduled
 
 
+_KINDS = frozenset(NotificationKind.values)  # (``values`` builds a new list on every access)
+_CHANNELS = frozenset(NotificationChannel.values)
+
+
 def _validate(*, kind: str, channels: Sequence[str], subject: str) -> None:
-    if kind not in NotificationKind.values:
+    if kind not in _KINDS:
         raise ValidationFailed(_("Unknown notification kind."), code="invalid_notification_kind")
-    unknown = [c for c in channels if c not in NotificationChannel.values]
+    unknown = [c for c in channels if c not in _CHANNELS]
     if unknown or not channels:
         raise ValidationFailed(_("Unknown notification channel."), code="invalid_notification_channel")
     if not subject.strip():

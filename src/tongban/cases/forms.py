@@ -452,11 +452,16 @@ def clean_situations(item: ServiceItem, answers: Mapping[str, Any], *, complete:
 _ITEM_MATERIALS = CompiledQuery(lambda item_id: Material.objects.filter(item_id=item_id), arity=1)
 
 
+# Materials of published (and past) versions, per process: such a version's materials never change
+# (catalog.services edits only drafts; editing a published item makes a new draft version). Keyed by
+# the version's id and creation time, so that an id used again (a test database) is another key.
+_PUBLISHED_MATERIALS: dict[tuple[int, Any], tuple[Material, ...]] = {}
+
+
 def item_materials(item: ServiceItem) -> list[Material]:
     """The item's materials in their order (``item.materials.all()``, on the submission's hot path).
 
-    Read once per instance of a published (or past) version: a service call works on the instance
-    it loaded, and such a version's materials do not change (editing makes a new draft version).
+    A draft version's are read every time; a published (or past) version's once per process.
     """
     prefetched = getattr(item, "_prefetched_objects_cache", {}).get("materials")
     if prefetched is not None:
@@ -465,11 +470,14 @@ def item_materials(item: ServiceItem) -> list[Material]:
         return []
     if item.status == ItemStatus.DRAFT:
         return _ITEM_MATERIALS.objects(item.pk)
-    memo: list[Material] | None = item.__dict__.get("_tongban_materials")
-    if memo is None:
-        memo = _ITEM_MATERIALS.objects(item.pk)
-        item.__dict__["_tongban_materials"] = memo
-    return list(memo)
+    key = (item.pk, item.created_at)
+    known = _PUBLISHED_MATERIALS.get(key)
+    if known is None:
+        known = tuple(_ITEM_MATERIALS.objects(item.pk))
+        if len(_PUBLISHED_MATERIALS) >= 4096:
+            _PUBLISHED_MATERIALS.clear()
+        _PUBLISHED_MATERIALS[key] = known
+    return list(known)
 
 
 def material_slots(item: ServiceItem, answers: Mapping[str, str]) -> list[MaterialSlot]:

@@ -26,10 +26,17 @@ from tongban.core.models import TimeStampedModel
 class Case(TimeStampedModel):
     """One application (办件) for one published version of a service item."""
 
-    number = models.CharField(_("case number"), max_length=32, unique=True, null=True, blank=True)
+    # Unique by a constraint (Meta): ``unique=True`` would add a second, pattern index that no search uses.
+    number = models.CharField(_("case number"), max_length=32, null=True, blank=True)
     status = models.CharField(_("status"), max_length=24, choices=CaseStatus.choices, default=CaseStatus.DRAFT)
+    # Foreign keys whose lookups a composite index of Meta serves have no index of their own: every
+    # transition rewrites the row's entry in each index (status is indexed, so no update is HOT).
     applicant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cases", verbose_name=_("applicant")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("applicant"),
+        db_index=False,
     )
     enterprise = models.ForeignKey(
         "accounts.Enterprise",
@@ -38,14 +45,21 @@ class Case(TimeStampedModel):
         blank=True,
         related_name="cases",
         verbose_name=_("enterprise"),
+        db_index=False,
     )
     item = models.ForeignKey(
         "catalog.ServiceItem", on_delete=models.PROTECT, related_name="cases", verbose_name=_("service item")
     )
     department = models.ForeignKey(
-        "regions.Department", on_delete=models.PROTECT, related_name="cases", verbose_name=_("department")
+        "regions.Department",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("department"),
+        db_index=False,
     )
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"), db_index=False
+    )
     form_data = models.JSONField(_("form data"), default=dict, blank=True)
     situations = models.JSONField(_("situation answers"), default=dict, blank=True)
     channel = models.CharField(_("channel"), max_length=12, choices=CaseChannel.choices, default=CaseChannel.ONLINE)
@@ -61,6 +75,7 @@ class Case(TimeStampedModel):
         blank=True,
         related_name="cases_received",
         verbose_name=_("received by"),
+        db_index=False,
     )
     identity_check = models.CharField(
         _("identity check"), max_length=20, choices=IdentityCheck.choices, default=IdentityCheck.ONLINE_LOGIN
@@ -80,6 +95,7 @@ class Case(TimeStampedModel):
         blank=True,
         related_name="cases_decided",
         verbose_name=_("decided by"),
+        db_index=False,  # nothing looks cases up by who decided them
     )
 
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
@@ -102,7 +118,7 @@ class Case(TimeStampedModel):
     decision_reasons = models.TextField(_("decision reasons"), blank=True)
 
     # 容缺受理
-    gap_deadline = models.DateField(_("supplement deadline"), null=True, blank=True, db_index=True)
+    gap_deadline = models.DateField(_("supplement deadline"), null=True, blank=True)
     gap_reminded_on = models.DateField(_("last supplement reminder"), null=True, blank=True)
 
     # 告知承诺制
@@ -135,12 +151,18 @@ class Case(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(status=CaseStatus.DRAFT) | Q(number__isnull=False), name="case_number_after_draft"
             ),
+            models.UniqueConstraint(fields=["number"], name="case_number_unique"),
         ]
         indexes = [
             models.Index(fields=["applicant", "-created_at"], name="case_applicant_idx"),
             models.Index(fields=["department", "status", "promised_due_date"], name="case_queue_idx"),
             models.Index(fields=["received_by", "-created_at"], name="case_received_idx"),
             models.Index(fields=["enterprise", "-created_at"], name="case_enterprise_idx"),
+            models.Index(fields=["region"], name="case_region_idx"),
+            # Only cases accepted with gaps (容缺) have a supplement deadline: the others stay out.
+            models.Index(
+                fields=["gap_deadline"], name="case_gap_deadline_idx", condition=Q(gap_deadline__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

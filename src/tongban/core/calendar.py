@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import chinese_calendar
+from chinese_calendar import constants as chinese_calendar_constants
 from django.db import connection
 
 from tongban.core.db import execute
@@ -41,6 +42,15 @@ def _package_knows(year: int) -> bool:
 
 
 _PACKAGE_YEARS: frozenset[int] = frozenset(y for y in range(2004, 2101) if _package_knows(y))
+# The package's own tables, read directly: ``chinese_calendar.is_workday`` checks its year range by
+# scanning every holiday it knows on each call, and an acceptance asks about some forty days.
+_PACKAGE_HOLIDAYS: frozenset[dt.date] = frozenset(chinese_calendar_constants.holidays)
+_PACKAGE_WORKDAYS: frozenset[dt.date] = frozenset(chinese_calendar_constants.workdays)
+
+
+def _package_workday(day: dt.date) -> bool:
+    """``chinese_calendar.is_workday(day)`` for a year the package knows."""
+    return day in _PACKAGE_WORKDAYS or (day.weekday() < 5 and day not in _PACKAGE_HOLIDAYS)
 
 
 def _entered_years(first: int, last: int) -> set[int]:
@@ -82,7 +92,7 @@ class WorkingCalendar:
                 return True
             return day.weekday() < 5
         if day.year in _PACKAGE_YEARS:
-            return bool(chinese_calendar.is_workday(day))
+            return _package_workday(day)
         return day.weekday() < 5
 
 

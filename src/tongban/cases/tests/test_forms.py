@@ -7,6 +7,8 @@ from typing import Any, cast
 
 import pytest
 from django import forms
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tongban.accounts.tests.factories import UserFactory
 from tongban.cases import forms as case_forms
@@ -282,7 +284,7 @@ def test_situation_answers_are_checked(guided_item: ServiceItem) -> None:
     assert isinstance(caught.value.details, dict) and list(caught.value.details) == ["site"]
 
 
-def test_a_published_versions_materials_are_read_once_per_instance_a_drafts_every_time() -> None:
+def test_a_published_versions_materials_are_read_once_per_process_a_drafts_every_time() -> None:
     # given a published item and a draft, each with one material
     published = cast(ServiceItem, ServiceItemFactory(status="published"))
     draft = cast(ServiceItem, ServiceItemFactory(status="draft"))
@@ -293,8 +295,15 @@ def test_a_published_versions_materials_are_read_once_per_instance_a_drafts_ever
     # when a material is added behind their backs
     for item in (published, draft):
         MaterialFactory(item=item, code="PLAN", order=2)
-    # then the published version's instance keeps what it read (a version's materials do not change
-    # after publication), a fresh instance and the draft see the new list
+    # then the published version keeps what was read, for a fresh instance too (a version's
+    # materials do not change after publication), and the draft's are read again
     assert [m.code for m in case_forms.item_materials(published)] == ["ID"]
-    assert [m.code for m in case_forms.item_materials(ServiceItem.objects.get(pk=published.pk))] == ["ID", "PLAN"]
+    assert [m.code for m in case_forms.item_materials(ServiceItem.objects.get(pk=published.pk))] == ["ID"]
     assert [m.code for m in case_forms.item_materials(draft)] == ["ID", "PLAN"]
+    # and another published version is read on its own, without a query the second time
+    other = cast(ServiceItem, ServiceItemFactory(status="published"))
+    MaterialFactory(item=other, code="LIC", order=1)
+    assert [m.code for m in case_forms.item_materials(other)] == ["LIC"]
+    with CaptureQueriesContext(connection) as captured:
+        assert [m.code for m in case_forms.item_materials(ServiceItem.objects.get(pk=other.pk))] == ["LIC"]
+    assert len(captured.captured_queries) == 1  # the item itself

@@ -167,3 +167,16 @@ def test_calendar_import_refuses_bad_files(tmp_path: Path, content: str) -> None
     with pytest.raises(CommandError):
         call_command("calendar", "import", "2027", str(path))
     assert not CalendarYear.objects.filter(year=2027).exists()
+
+
+def test_the_package_tables_read_directly_agree_with_the_package_on_every_day_it_knows() -> None:
+    import chinese_calendar
+
+    from tongban.core.calendar import _PACKAGE_YEARS, _package_workday
+
+    # given every day of every year the package has data for
+    days = [D(y, 1, 1) + dt.timedelta(days=i) for y in sorted(_PACKAGE_YEARS) for i in range(366)]
+    days = [d for d in days if d.year in _PACKAGE_YEARS]
+    # then the direct read answers as the package's own function does, holidays and make-up days included
+    assert len(days) > 365 * 20
+    assert [d for d in days if _package_workday(d) != chinese_calendar.is_workday(d)] == []
