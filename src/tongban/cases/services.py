@@ -8,13 +8,14 @@ delivery happens after commit), all in one transaction.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.db import connection, transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -103,37 +104,45 @@ _WINDOW_CLERK_IN_REGION = CompiledQuery(
     ),
     arity=1,
 )
-# The item's texts shown to the public (guide, process, FAQ...) are not read by any transition:
-# left out of the lock's row (a deferred field is still read if something asks for it).
-_ITEM_DISPLAY_ONLY = (
-    "content",
-    "conditions",
-    "legal_basis",
-    "limit_note",
-    "fees",
-    "channels",
-    "handling_place",
-    "office_hours",
-    "special_steps",
-    "process",
-    "faq",
-    "service_commitments",
-    "consultation_phone",
-    "complaint_phone",
-)
 
 
 def _locked_case(pk: int, stream: str) -> QuerySet[Case]:
     # The head of the case's audit stream comes with the lock (not locked itself): a hint that lets
     # the transition's event be appended in the statement of its other writes (audit.hint_head).
+    # The item is not read with it, only the time its version last changed (``_item_of``).
     heads = AuditStreamHead.objects.filter(stream=stream)
     return (
         Case.objects.select_for_update(of=("self",))
-        .select_related("item")
-        .defer(*(f"item__{name}" for name in _ITEM_DISPLAY_ONLY))
         .filter(pk=pk)
-        .annotate(_head_seq=Subquery(heads.values("seq")[:1]), _head_hash=Subquery(heads.values("last_hash")[:1]))
+        .annotate(
+            _item_updated_at=F("item__updated_at"),
+            _head_seq=Subquery(heads.values("seq")[:1]),
+            _head_hash=Subquery(heads.values("last_hash")[:1]),
+        )
     )
+
+
+# Published item versions, per process, keyed by id and last change: a transition reads its case's
+# item (limits, form, cross-region mode) but the version changes rarely, and every change of an item
+# goes through ``save`` and moves ``updated_at`` (catalog.services names it in every update_fields).
+_ITEMS: dict[tuple[int, Any], ServiceItem] = {}
+_ITEM = CompiledQuery(lambda pk: ServiceItem.objects.filter(pk=pk), arity=1)
+
+
+def _item_of(case: Case, updated_at: Any) -> None:
+    """Attach the case's item (``case.item``, no query when this process has this version already)."""
+    key = (case.item_id, updated_at)
+    item = _ITEMS.get(key)
+    if item is None:
+        item = _ITEM.first(case.item_id)
+        if item is None:
+            raise CaseNotFound()
+        if item.updated_at == updated_at and item.status != ItemStatus.DRAFT:
+            if len(_ITEMS) >= 1024:
+                _ITEMS.clear()
+            _ITEMS[key] = item
+    # each case gets its own copy (Model.__getstate__ copies the instance's state and caches)
+    Case.item.field.set_cached_value(case, copy.copy(item))
 
 
 _LOCKED_CASE = CompiledQuery(_locked_case, arity=2, text_args=(1,))
@@ -216,6 +225,7 @@ def _lock(case: Case | int, *, actor: User | None = None) -> Case:
     if locked is None:
         raise CaseNotFound()
     hint_head(stream=stream, seq=locked.__dict__.pop("_head_seq"), last_hash=locked.__dict__.pop("_head_hash"))
+    _item_of(locked, locked.__dict__.pop("_item_updated_at"))
     return locked
 
 

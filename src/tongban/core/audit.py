@@ -15,7 +15,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from tongban.core.context import current
-from tongban.core.db import defer_write, execute
+from tongban.core.db import db_value, defer_write, execute
 from tongban.core.models import AuditEvent, AuditStreamHead
 
 
@@ -195,7 +195,7 @@ def _append_locking(conn: BaseDatabaseWrapper, sql: _Statements, event: AuditEve
     (seq, prev_hash), *_ = execute(conn, sql.advance_head, [event.stream])
     event.seq, event.prev_hash = seq, prev_hash
     event.hash = compute_hash(event)
-    params = [f.get_db_prep_save(getattr(event, f.attname), conn) for f in sql.fields]
+    params = [db_value(f, getattr(event, f.attname), conn) for f in sql.fields]
     if sql.insert_and_set_head is not None:
         (pk,), *_ = execute(conn, sql.insert_and_set_head, [*params, event.hash, event.stream])
     else:
@@ -251,7 +251,7 @@ def record(
         head_sql, head_params = sql.create_head, [stream, seq, event.hash]
     else:
         head_sql, head_params = sql.move_head, [seq, event.hash, stream, hint[0], hint[1]]
-    params = [f.get_db_prep_save(getattr(event, f.attname), conn) for f in sql.fields]
+    params = [db_value(f, getattr(event, f.attname), conn) for f in sql.fields]
 
     def done(pk: Any) -> None:
         if pk is None:  # the head is not as hinted: read it, and append after it

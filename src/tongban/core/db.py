@@ -20,6 +20,7 @@ not depend on anything but its arguments (no ``timezone.now()``).
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -191,6 +192,55 @@ class CompiledQuery(Generic[_M]):
 
 # ---------------------------------------------------------------- the hottest writes
 
+# PostgreSQL takes these fields' Python values as they are (or, for integers, wrapped in the
+# psycopg type Django wraps them in): Django's preparation (``to_python``, ``adapt_*field_value``)
+# returns a value of one of these exact types unchanged. Anything else (an enum member, a naive
+# datetime, JSON) goes through ``get_db_prep_save``.
+_TEXT = ("CharField", "TextField", "SlugField", "EmailField", "URLField")
+_INTEGERS = (
+    "IntegerField",
+    "BigIntegerField",
+    "SmallIntegerField",
+    "PositiveIntegerField",
+    "PositiveBigIntegerField",
+    "PositiveSmallIntegerField",
+)
+_AS_IS: dict[str, tuple[type, ...]] = {
+    **dict.fromkeys(_TEXT, (str, type(None))),
+    **dict.fromkeys(_INTEGERS, (int,)),
+    **dict.fromkeys(("AutoField", "BigAutoField"), (int, type(None))),
+    "BooleanField": (bool,),
+    "DateField": (dt.date, type(None)),
+    "DateTimeField": (dt.datetime, type(None)),
+}
+_AS_IS_BY_FIELD: dict[tuple[str, Field[Any, Any]], tuple[tuple[type, ...], Callable[[Any], Any] | None]] = {}
+
+
+def _as_is(
+    field: Field[Any, Any], connection: BaseDatabaseWrapper
+) -> tuple[tuple[type, ...], Callable[[Any], Any] | None]:
+    key = (connection.alias, field)
+    found = _AS_IS_BY_FIELD.get(key)
+    if found is None:
+        target = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
+        internal = target.get_internal_type()
+        types = _AS_IS.get(internal, ()) if connection.vendor == "postgresql" else ()
+        wrap = connection.ops.integerfield_type_map[internal] if types and internal in _INTEGERS else None  # type: ignore[attr-defined]
+        found = (types, wrap)
+        _AS_IS_BY_FIELD[key] = found
+    return found
+
+
+def db_value(field: Field[Any, Any], value: Any, connection: BaseDatabaseWrapper) -> Any:
+    """``field.get_db_prep_save(value, connection)``, without the work when PostgreSQL takes the value
+    as it is (a ``str`` for a text column, an ``int`` for an id, an aware ``datetime``...)."""
+    kind = type(value)
+    types, wrap = _as_is(field, connection)
+    if kind in types and (kind is not dt.datetime or value.tzinfo is not None):
+        return value if wrap is None else wrap(value)
+    return field.get_db_prep_save(value, connection)
+
+
 _WRITE_SQL: dict[tuple[str, type[Model], tuple[str, ...], str], tuple[str, list[Field[Any, Any]]]] = {}
 
 
@@ -246,7 +296,7 @@ def save_fields(instance: Model, fields: Sequence[str], *, using: str = DEFAULT_
         return
     connection = connections[using]
     sql, targets = _write_sql(connection, model, names, "update")
-    params = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in targets]
+    params = [db_value(f, f.pre_save(instance, False), connection) for f in targets]
     if not defer_write(
         connection, sql, [*params, instance.pk], result="count", done=_updated, key=(model._meta.db_table, instance.pk)
     ):
@@ -269,7 +319,7 @@ def insert(instance: Model, *, using: str = DEFAULT_DB_ALIAS) -> None:
         return
     connection = connections[using]
     sql, targets = _write_sql(connection, model, (), "insert")
-    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in targets]
+    params = [db_value(f, f.pre_save(instance, True), connection) for f in targets]
 
     def inserted(pk: Any) -> None:
         instance.pk = pk

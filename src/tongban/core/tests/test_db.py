@@ -150,3 +150,40 @@ def test_text_arguments_are_bound_like_ids() -> None:
     assert [n.subject for n in first] == ["a'; DROP TABLE x; --"]
     assert [(n.user_id, n.subject) for n in second] == [(someone.pk, "第二")]
     assert nothing == []
+
+
+def test_db_value_gives_what_get_db_prep_save_gives() -> None:
+    import datetime as dt
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from tongban.cases.constants import CaseStatus
+    from tongban.core.db import db_value
+
+    # given fields of every kind a hot write prepares, and values of the types they meet
+    aware = timezone.now()
+    values: dict[str, list[Any]] = {
+        "number": ["120000-20261202-000001", None],
+        "status": [CaseStatus.SUBMITTED, "closed"],
+        "applicant": [7],
+        "enterprise": [None, 3],
+        "region": ["110000"],
+        "form_data": [{"a": [1, "二"]}, {}],
+        "submitted_at": [aware, None, dt.datetime(2026, 1, 1, 12, 0)],  # naive: left to Django (a warning)
+        "accepted_on": [dt.date(2026, 12, 2), None, aware],
+        "due_provisional": [True, False],
+        "suspended_working_days": [0, 5, True],
+        "correction_note": ["", "补正"],
+    }
+    import warnings
+
+    for name, samples in values.items():
+        field = Case._meta.get_field(name)
+        for value in samples:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                expected = field.get_db_prep_save(value, connection)  # type: ignore[union-attr]
+                got = db_value(field, value, connection)  # type: ignore[arg-type]
+            # then each value is prepared exactly as Django prepares it
+            assert type(got) is type(expected) and repr(got) == repr(expected), (name, value)
