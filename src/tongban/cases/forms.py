@@ -244,13 +244,29 @@ def field_specs(item: ServiceItem) -> tuple[Mapping[str, Any], ...]:
     )
 
 
+# Form classes of published (and past) versions, per process, keyed by the version's id and last
+# change (its declared fields never change after publication). Their texts are lazy translations,
+# so one class serves every language; each form instance copies the class's fields.
+_FORM_CLASSES: dict[tuple[int, Any, bool], type[ApplicationFormBase]] = {}
+
+
 def application_form_class(item: ServiceItem, *, partial: bool = False) -> type[ApplicationFormBase]:
     """A form class with one field per declared field; ``partial`` (drafts) makes every field optional."""
+    key = (item.pk, item.updated_at, partial) if item.pk is not None and item.status != ItemStatus.DRAFT else None
+    if key is not None:
+        found = _FORM_CLASSES.get(key)
+        if found is not None:
+            return found
     specs = field_specs(item)
     attrs: dict[str, Any] = {"field_specs": specs}
     for spec in specs:
         attrs[str(spec["name"])] = build_field(spec, required=False if partial else None)
-    return type(f"ApplicationForm_{item.pk or 'new'}", (ApplicationFormBase,), attrs)
+    built = type(f"ApplicationForm_{item.pk or 'new'}", (ApplicationFormBase,), attrs)
+    if key is not None:
+        if len(_FORM_CLASSES) >= 2048:
+            _FORM_CLASSES.clear()
+        _FORM_CLASSES[key] = built
+    return built
 
 
 def to_json_value(value: Any) -> Any:

@@ -307,3 +307,29 @@ def test_a_published_versions_materials_are_read_once_per_process_a_drafts_every
     with CaptureQueriesContext(connection) as captured:
         assert [m.code for m in case_forms.item_materials(ServiceItem.objects.get(pk=other.pk))] == ["LIC"]
     assert len(captured.captured_queries) == 1  # the item itself
+
+
+def test_a_published_versions_form_class_is_built_once_and_a_changed_version_gets_a_new_one() -> None:
+    from django.utils import translation
+
+    # given a published item and a draft with the same declared fields
+    published = cast(ServiceItem, ServiceItemFactory(status="published", form_fields=FIELDS))
+    draft = cast(ServiceItem, ServiceItemFactory(status="draft", form_fields=FIELDS))
+    # then the published version's class is reused (for a fresh instance too), partial or not apart
+    first = case_forms.application_form_class(published)
+    assert case_forms.application_form_class(ServiceItem.objects.get(pk=published.pk)) is first
+    assert case_forms.application_form_class(published, partial=True) is not first
+    assert case_forms.application_form_class(published, partial=True).base_fields["applicant_name"].required is False
+    # and a draft's is built every time
+    assert case_forms.application_form_class(draft) is not case_forms.application_form_class(draft)
+    # and its texts follow the language of each request, though the class was built once
+    with translation.override("en"):
+        english = [str(m) for m in first(data={}).errors["applicant_name"]]
+    with translation.override("zh-hans"):
+        chinese = [str(m) for m in first(data={}).errors["applicant_name"]]
+    assert (english, chinese) == (["This field is required."], ["此项为必填项。"])
+    # when the version is saved again (its last change moves)
+    published.form_fields = [*FIELDS[:1]]
+    published.save()
+    # then it gets a class of its own fields
+    assert list(case_forms.application_form_class(published).base_fields) == [FIELDS[0]["name"]]
