@@ -244,13 +244,10 @@ def notify_inbox(*, user_id: int, subject: str, body: str, kind: str = "info", l
 
 
 def _store(*, user_id: int, subject: str, body: str, kind: str, link: str, channels: Sequence[str]) -> Notification:
-    notification = Notification(
-        user_id=user_id,
-        subject=str(subject)[:200],
-        body=str(body),
-        kind=kind,
-        link=link[:500],
-        channels=list(dict.fromkeys(channels)),
+    # positional, in the order of Notification's concrete fields (Model.__init__'s fast path);
+    # created_at is set by the insert (auto_now_add)
+    notification = Notification(  # type: ignore[misc]  # (django-stubs type positional arguments by name)
+        None, user_id, str(subject)[:200], str(body), kind, link[:500], list(dict.fromkeys(channels)), None, None
     )
     insert(notification)  # Notification.objects.create, in one prepared statement (a hot path of every workflow)
     return notification

@@ -8,7 +8,6 @@ delivery happens after commit), all in one transaction.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import IO, Any
 
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -141,8 +141,12 @@ def _item_of(case: Case, updated_at: Any) -> None:
             if len(_ITEMS) >= 1024:
                 _ITEMS.clear()
             _ITEMS[key] = item
-    # each case gets its own copy (Model.__getstate__ copies the instance's state and caches)
-    Case.item.field.set_cached_value(case, copy.copy(item))
+    # each case gets its own copy: the same field values, a state and caches of its own
+    clone = ServiceItem.__new__(ServiceItem)
+    clone.__dict__.update(item.__dict__)
+    clone._state = ModelState()
+    clone._state.db, clone._state.adding = item._state.db, False
+    Case.item.field.set_cached_value(case, clone)
 
 
 _LOCKED_CASE = CompiledQuery(_locked_case, arity=2, text_args=(1,))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from tongban.core.context import current
-from tongban.core.db import db_value, defer_write, execute
+from tongban.core.db import defer_write, execute, preparer
 from tongban.core.models import AuditEvent, AuditStreamHead
 
 
@@ -65,6 +65,7 @@ class _Statements:
     create_head: str | None
     insert_if_head: str | None
     fields: tuple[Field[Any, Any], ...]
+    preparers: tuple[tuple[str, Callable[[Any], Any]], ...]  # (attname, db_value of the field)
 
 
 _STATEMENTS: dict[str, _Statements] = {}
@@ -122,6 +123,7 @@ def _statements(conn: BaseDatabaseWrapper) -> _Statements:
             else None
         ),
         fields=fields,
+        preparers=tuple((f.attname, preparer(f, conn)) for f in fields),
     )
     _STATEMENTS[conn.alias] = built
     return built
@@ -161,21 +163,24 @@ def _new_event(
     data: dict[str, Any] | None,
 ) -> AuditEvent:
     ctx = current()
+    # positional, in the order of AuditEvent's concrete fields (Model.__init__'s fast path, as from_db)
     event = AuditEvent(
-        stream=stream,
-        seq=seq,
-        occurred_at=timezone.now(),
-        actor_id=getattr(actor, "pk", None),
-        actor_label=(str(actor.get_username()) if hasattr(actor, "get_username") else str(actor or "system"))[:150],
-        actor_role=actor_role,
-        source=ctx.source,
-        request_id=ctx.request_id,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        reason=reason,
-        data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
-        prev_hash=prev_hash,
+        None,
+        stream,
+        seq,
+        timezone.now(),
+        getattr(actor, "pk", None),
+        (str(actor.get_username()) if hasattr(actor, "get_username") else str(actor or "system"))[:150],
+        actor_role,
+        ctx.source,
+        ctx.request_id,
+        action,
+        object_type,
+        str(object_id),
+        reason,
+        json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
+        prev_hash,
+        "",
     )
     event.hash = compute_hash(event)
     return event
@@ -195,7 +200,7 @@ def _append_locking(conn: BaseDatabaseWrapper, sql: _Statements, event: AuditEve
     (seq, prev_hash), *_ = execute(conn, sql.advance_head, [event.stream])
     event.seq, event.prev_hash = seq, prev_hash
     event.hash = compute_hash(event)
-    params = [db_value(f, getattr(event, f.attname), conn) for f in sql.fields]
+    params = [prepare(getattr(event, attname)) for attname, prepare in sql.preparers]
     if sql.insert_and_set_head is not None:
         (pk,), *_ = execute(conn, sql.insert_and_set_head, [*params, event.hash, event.stream])
     else:
@@ -251,7 +256,7 @@ def record(
         head_sql, head_params = sql.create_head, [stream, seq, event.hash]
     else:
         head_sql, head_params = sql.move_head, [seq, event.hash, stream, hint[0], hint[1]]
-    params = [db_value(f, getattr(event, f.attname), conn) for f in sql.fields]
+    params = [prepare(getattr(event, attname)) for attname, prepare in sql.preparers]
 
     def done(pk: Any) -> None:
         if pk is None:  # the head is not as hinted: read it, and append after it

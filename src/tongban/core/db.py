@@ -59,7 +59,8 @@ def execute(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any], *,
 
 
 def _execute_now(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any], *, fetch: bool = True) -> list[Any]:
-    connection.ensure_connection()
+    if connection.connection is None:
+        connection.ensure_connection()
     started = time.monotonic()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=prepared_statements())
@@ -234,14 +235,25 @@ def _as_is(
 def db_value(field: Field[Any, Any], value: Any, connection: BaseDatabaseWrapper) -> Any:
     """``field.get_db_prep_save(value, connection)``, without the work when PostgreSQL takes the value
     as it is (a ``str`` for a text column, an ``int`` for an id, an aware ``datetime``...)."""
-    kind = type(value)
+    return preparer(field, connection)(value)
+
+
+def preparer(field: Field[Any, Any], connection: BaseDatabaseWrapper) -> Callable[[Any], Any]:
+    """``db_value`` for one field, as a function of the value (for statements prepared per model)."""
     types, wrap = _as_is(field, connection)
-    if kind in types and (kind is not dt.datetime or value.tzinfo is not None):
-        return value if wrap is None else wrap(value)
-    return field.get_db_prep_save(value, connection)
+    prep = field.get_db_prep_save
+
+    def prepare(value: Any) -> Any:
+        kind = type(value)
+        if kind in types and (kind is not dt.datetime or value.tzinfo is not None):
+            return value if wrap is None else wrap(value)
+        return prep(value, connection)
+
+    return prepare
 
 
-_WRITE_SQL: dict[tuple[str, type[Model], tuple[str, ...], str], tuple[str, list[Field[Any, Any]]]] = {}
+_Targets = list[tuple[Field[Any, Any], Callable[[Any], Any]]]
+_WRITE_SQL: dict[tuple[str, type[Model], tuple[str, ...], str], tuple[str, _Targets]] = {}
 
 
 def _fast_path(model: type[Model]) -> bool:
@@ -257,7 +269,7 @@ def _fast_path(model: type[Model]) -> bool:
 
 def _write_sql(
     connection: BaseDatabaseWrapper, model: type[Model], names: tuple[str, ...], kind: str
-) -> tuple[str, list[Field[Any, Any]]]:
+) -> tuple[str, _Targets]:
     key = (connection.alias, model, names, kind)
     found = _WRITE_SQL.get(key)
     if found is not None:
@@ -278,8 +290,9 @@ def _write_sql(
         columns = ", ".join(q(str(f.column)) for f in fields)
         placeholders = ", ".join(["%s"] * len(fields))
         sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {pk}"  # noqa: S608
-    _WRITE_SQL[key] = (sql, fields)
-    return sql, fields
+    targets = [(f, preparer(f, connection)) for f in fields]
+    _WRITE_SQL[key] = (sql, targets)
+    return sql, targets
 
 
 def save_fields(instance: Model, fields: Sequence[str], *, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -296,7 +309,7 @@ def save_fields(instance: Model, fields: Sequence[str], *, using: str = DEFAULT_
         return
     connection = connections[using]
     sql, targets = _write_sql(connection, model, names, "update")
-    params = [db_value(f, f.pre_save(instance, False), connection) for f in targets]
+    params = [prepare(f.pre_save(instance, False)) for f, prepare in targets]
     if not defer_write(
         connection, sql, [*params, instance.pk], result="count", done=_updated, key=(model._meta.db_table, instance.pk)
     ):
@@ -319,7 +332,7 @@ def insert(instance: Model, *, using: str = DEFAULT_DB_ALIAS) -> None:
         return
     connection = connections[using]
     sql, targets = _write_sql(connection, model, (), "insert")
-    params = [db_value(f, f.pre_save(instance, True), connection) for f in targets]
+    params = [prepare(f.pre_save(instance, True)) for f, prepare in targets]
 
     def inserted(pk: Any) -> None:
         instance.pk = pk
