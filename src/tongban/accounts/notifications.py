@@ -37,7 +37,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.constants import NotificationChannel, NotificationKind
 from tongban.accounts.models import Notification, StaffRole, User
-from tongban.core.db import insert
+from tongban.core.db import build, insert
 from tongban.core.errors import NotFound, ValidationFailed
 from tongban.core.sql import fetch_all
 
@@ -244,10 +244,10 @@ def notify_inbox(*, user_id: int, subject: str, body: str, kind: str = "info", l
 
 
 def _store(*, user_id: int, subject: str, body: str, kind: str, link: str, channels: Sequence[str]) -> Notification:
-    # positional, in the order of Notification's concrete fields (Model.__init__'s fast path);
-    # created_at is set by the insert (auto_now_add)
-    notification = Notification(  # type: ignore[misc]  # (django-stubs type positional arguments by name)
-        None, user_id, str(subject)[:200], str(body), kind, link[:500], list(dict.fromkeys(channels)), None, None
+    # in the order of Notification's concrete fields; created_at is set by the insert (auto_now_add)
+    notification = build(
+        Notification,
+        (None, user_id, str(subject)[:200], str(body), kind, link[:500], list(dict.fromkeys(channels)), None, None),
     )
     insert(notification)  # Notification.objects.create, in one prepared statement (a hot path of every workflow)
     return notification

@@ -15,7 +15,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from tongban.core.context import current
-from tongban.core.db import defer_write, execute, preparer
+from tongban.core.db import build, defer_write, execute, preparer
 from tongban.core.models import AuditEvent, AuditStreamHead
 
 
@@ -163,24 +163,27 @@ def _new_event(
     data: dict[str, Any] | None,
 ) -> AuditEvent:
     ctx = current()
-    # positional, in the order of AuditEvent's concrete fields (Model.__init__'s fast path, as from_db)
-    event = AuditEvent(
-        None,
-        stream,
-        seq,
-        timezone.now(),
-        getattr(actor, "pk", None),
-        (str(actor.get_username()) if hasattr(actor, "get_username") else str(actor or "system"))[:150],
-        actor_role,
-        ctx.source,
-        ctx.request_id,
-        action,
-        object_type,
-        str(object_id),
-        reason,
-        json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
-        prev_hash,
-        "",
+    # in the order of AuditEvent's concrete fields
+    event = build(
+        AuditEvent,
+        (
+            None,
+            stream,
+            seq,
+            timezone.now(),
+            getattr(actor, "pk", None),
+            (str(actor.get_username()) if hasattr(actor, "get_username") else str(actor or "system"))[:150],
+            actor_role,
+            ctx.source,
+            ctx.request_id,
+            action,
+            object_type,
+            str(object_id),
+            reason,
+            json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
+            prev_hash,
+            "",
+        ),
     )
     event.hash = compute_hash(event)
     return event

@@ -31,6 +31,7 @@ import psycopg
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model, QuerySet, signals
+from django.db.models.base import ModelState
 from django.db.models.query import get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.transaction import TransactionManagementError
@@ -62,7 +63,14 @@ def _execute_now(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any
     if connection.connection is None:
         connection.ensure_connection()
     started = time.monotonic()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    raw = connection.connection
+    # One psycopg cursor per connection, kept for our statements (a new one per statement cost
+    # more than some of the statements); a new connection gets a new cursor.
+    cursor: psycopg.Cursor[Any] | None = connection.__dict__.get("_tongban_cursor")
+    if cursor is None or cursor.connection is not raw or cursor.closed:
+        cursor = psycopg.Cursor(raw)
+        connection.__dict__["_tongban_cursor"] = cursor
+    with connection.wrap_database_errors:
         cursor.execute(sql, params, prepare=prepared_statements())
         rows = cursor.fetchall() if fetch else []
     if connection.queries_logged:
@@ -250,6 +258,26 @@ def preparer(field: Field[Any, Any], connection: BaseDatabaseWrapper) -> Callabl
         return prep(value, connection)
 
     return prepare
+
+
+_ATTNAMES: dict[type[Model], tuple[str, ...]] = {}
+
+
+def build(model: type[_M], values: Sequence[Any]) -> _M:
+    """``model(*values)`` (values in the order of the concrete fields, the primary key first) without
+    ``Model.__init__``'s per-field work, when nobody listens to the model's ``pre_init``/``post_init``
+    (the two hottest rows of a transition, its audit event and its notice, are built this way)."""
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        return model(*values)
+    names = _ATTNAMES.get(model)
+    if names is None:
+        names = _ATTNAMES[model] = tuple(f.attname for f in model._meta.concrete_fields)
+    if len(values) != len(names):
+        raise TypeError(f"{model.__name__} has {len(names)} fields, {len(values)} values given")
+    instance = model.__new__(model)
+    instance._state = ModelState()
+    instance.__dict__.update(zip(names, values, strict=True))
+    return instance
 
 
 _Targets = list[tuple[Field[Any, Any], Callable[[Any], Any]]]

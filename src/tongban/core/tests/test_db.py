@@ -187,3 +187,33 @@ def test_db_value_gives_what_get_db_prep_save_gives() -> None:
                 got = db_value(field, value, connection)  # type: ignore[arg-type]
             # then each value is prepared exactly as Django prepares it
             assert type(got) is type(expected) and repr(got) == repr(expected), (name, value)
+
+
+def test_build_gives_the_instance_init_gives_and_init_itself_when_someone_listens() -> None:
+    from tongban.core.db import build
+
+    # given a notice's values in the order of its fields
+    user = resident()
+    values = (None, user.pk, "主题", "正文", "case", "/cases/1/", ["inbox"], None, None)
+    # when it is built, and made by Model.__init__
+    built, made = build(Notification, values), Notification(*values)  # type: ignore[misc]
+    # then the two are alike, field by field, and both are new rows that insert stores
+    assert all(getattr(built, f.attname) == getattr(made, f.attname) for f in Notification._meta.concrete_fields)
+    assert built._state.adding is True and built._state.db is None
+    insert(built)
+    assert Notification.objects.get(pk=built.pk).subject == "主题"
+    # and a wrong number of values is refused
+    with pytest.raises(TypeError):
+        build(Notification, values[:-1])
+    # and with a post_init receiver, __init__ runs (the receiver hears of the instance)
+    heard: list[Any] = []
+
+    def receiver(sender: Any, instance: Notification, **kwargs: Any) -> None:
+        heard.append(instance)
+
+    signals.post_init.connect(receiver, sender=Notification)
+    try:
+        again = build(Notification, values)
+    finally:
+        signals.post_init.disconnect(receiver, sender=Notification)
+    assert heard == [again]
