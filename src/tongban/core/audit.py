@@ -140,7 +140,10 @@ def hint_head(*, stream: str, seq: int | None, last_hash: str | None, using: str
     that moves the head only if it is still as read and inserts the event only if it did; when the
     head has moved in the meantime, it reads the head and appends as usual. PostgreSQL only.
     """
-    conn = connections[using]
+    _hint(connections[using], stream, seq, last_hash)
+
+
+def _hint(conn: BaseDatabaseWrapper, stream: str, seq: int | None, last_hash: str | None) -> None:
     if conn.vendor != "postgresql":
         return
     heads: dict[str, tuple[int, str]] = conn.__dict__.setdefault(_HEADS, {})
@@ -194,7 +197,7 @@ def _stored(conn: BaseDatabaseWrapper, event: AuditEvent, pk: Any) -> None:
     event._state.adding = False
     event._state.db = conn.alias
     if conn.vendor == "postgresql":  # this transaction holds the head now: the next append needs no read
-        hint_head(stream=event.stream, seq=event.seq, last_hash=event.hash, using=conn.alias)
+        _hint(conn, event.stream, event.seq, event.hash)
 
 
 def _append_locking(conn: BaseDatabaseWrapper, sql: _Statements, event: AuditEvent) -> None:

@@ -35,6 +35,7 @@ from django.db.models.base import ModelState
 from django.db.models.query import get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.transaction import TransactionManagementError
+from django.utils.connection import ConnectionProxy
 
 from tongban.core.sql import prepared_statements
 
@@ -51,6 +52,8 @@ def execute(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any], *,
     Django's cursor. (``core.sql.fetch_all`` is the same for hand-written SQL on the default
     database, without the error translation and the logging.)
     """
+    if isinstance(connection, ConnectionProxy):  # ``django.db.connection``: look the wrapper up once
+        connection = connections[DEFAULT_DB_ALIAS]
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
