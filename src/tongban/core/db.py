@@ -52,8 +52,7 @@ def execute(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any], *,
     Django's cursor. (``core.sql.fetch_all`` is the same for hand-written SQL on the default
     database, without the error translation and the logging.)
     """
-    if isinstance(connection, ConnectionProxy):  # ``django.db.connection``: look the wrapper up once
-        connection = connections[DEFAULT_DB_ALIAS]
+    connection = _wrapper(connection)  # ``django.db.connection``: look the wrapper up once
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -408,7 +407,7 @@ _BATCH_SQL: dict[tuple[tuple[str | None, str, str], ...], str] = {}
 
 
 def _batch(connection: BaseDatabaseWrapper) -> list[_Pending] | None:
-    found: list[_Pending] | None = connection.__dict__.get(_BATCH)
+    found: list[_Pending] | None = _wrapper(connection).__dict__.get(_BATCH)
     return found
 
 
@@ -439,8 +438,14 @@ def _combined_sql(pending: list[_Pending]) -> str:
     return combined
 
 
+def _wrapper(connection: BaseDatabaseWrapper) -> BaseDatabaseWrapper:
+    """The connection itself for ``django.db.connection`` (a proxy, whose ``__dict__`` is its own)."""
+    return connections[DEFAULT_DB_ALIAS] if isinstance(connection, ConnectionProxy) else connection
+
+
 def flush_writes(connection: BaseDatabaseWrapper) -> None:
     """Send the writes waiting in ``connection``'s batch (see ``write_batch``) and tell their callers."""
+    connection = _wrapper(connection)
     pending = connection.__dict__.get(_BATCH)
     if not pending:
         return

@@ -13,22 +13,18 @@ are then sent without preparing.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, models
 
-_PREPARED: list[bool] = []  # the answer, once known (the settings do not change while a process runs)
 
-
+@cache  # the settings do not change while a process runs
 def prepared_statements() -> bool:
     """Whether statements may be prepared on the default database (PostgreSQL, not turned off)."""
-    if _PREPARED:
-        return _PREPARED[0]
     options = settings.DATABASES["default"].get("OPTIONS", {})
-    answer = connection.vendor == "postgresql" and options.get("prepare_threshold") is not None
-    _PREPARED.append(answer)
-    return answer
+    return connection.vendor == "postgresql" and options.get("prepare_threshold") is not None
 
 
 def fetch_all(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

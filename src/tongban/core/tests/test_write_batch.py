@@ -12,8 +12,9 @@ from tongban.cases import services
 from tongban.cases.models import Case
 from tongban.cases.tests.factories import make_item, resident
 from tongban.core import audit
-from tongban.core.db import insert, save_fields, write_batch
+from tongban.core.db import execute, insert, save_fields, write_batch
 from tongban.core.models import AuditEvent, AuditStreamHead
+from tongban.core.sql import fetch_all
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +65,22 @@ def test_a_read_in_a_batch_sees_the_writes_made_before_it() -> None:
         seen = Case.objects.get(pk=case.pk).result_note
     # then the read saw the write
     assert seen == "先写后读"
+
+
+def test_our_own_statements_in_a_batch_see_the_writes_made_before_them() -> None:
+    # given a draft whose row is updated inside a batch
+    case = _draft()
+    with transaction.atomic(), write_batch():
+        case.result_note = "先写"
+        save_fields(case, ["result_note"])
+        # when it is read by core.db.execute and by core.sql.fetch_all (not querysets)
+        by_execute = execute(connection, "SELECT result_note FROM cases_case WHERE id = %s", [case.pk])
+        case.result_note = "再写"
+        save_fields(case, ["result_note"])
+        by_fetch_all = fetch_all("SELECT result_note FROM cases_case WHERE id = %s", [case.pk])
+    # then each read saw the write made before it
+    assert [tuple(r) for r in by_execute] == [("先写",)]
+    assert [tuple(r) for r in by_fetch_all] == [("再写",)]
 
 
 def test_two_writes_of_one_row_in_a_batch_both_take_effect_in_order() -> None:
