@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test install lint typecheck migrations-check messages pytest-sqlite pytest-postgres bench clean
+.PHONY: demo test install lint imports typecheck migrations-check messages pytest-sqlite pytest-postgres bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +26,16 @@ demo: install
 	$(BIN)/python scripts/demo.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check src bench scripts conftest.py
-	$(BIN)/ruff format --check src bench scripts conftest.py
+	$(BIN)/ruff check src bench scripts tests conftest.py
+	$(BIN)/ruff format --check src bench scripts tests conftest.py
+	$(MAKE) --no-print-directory imports
+
+# The import contracts in pyproject.toml (layers, no circles, no private names; docs/adr/0021-layers.md).
+imports: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
-	$(BIN)/mypy src bench scripts
+	$(BIN)/mypy src bench scripts tests
 
 migrations-check: $(STAMP)
 	$(BIN)/tongban makemigrations --check --dry-run
