@@ -39,6 +39,7 @@ CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("TONGBAN_CSRF_TRUSTED_ORIGINS"
 TONGBAN_REGION = os.environ.get("TONGBAN_REGION", "120000")
 TONGBAN_BASE_URL = os.environ.get("TONGBAN_BASE_URL", "http://127.0.0.1:8000")
 TONGBAN_STANDARDS_DIR = Path(os.environ.get("TONGBAN_STANDARDS_DIR", BASE_DIR.parent / "shared" / "standards"))
+TONGBAN_OCDS_PREFIX = os.environ.get("TONGBAN_OCDS_PREFIX", "ocds-tongbn")  # registered OCID prefix
 TONGBAN_FILES_DIR = Path(os.environ.get("TONGBAN_FILES_DIR", VAR_DIR / "files"))
 # Federation (ADR 0013): accepted clock skew, outbox retries with exponential backoff, HTTP timeout,
 # and the least time between two key refreshes of a peer triggered by an unknown key id.
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "tongban.hotline",
     "tongban.federation",
     "tongban.forwarding",
+    "tongban.trading",
     "tongban.web",
     "oauth2_provider",
 ]
