@@ -364,7 +364,7 @@ def _eligible_pool(procedure: Procedure) -> tuple[list[dict[str, str]], list[dic
     wanted = set(procedure.expert_specialties)
     experts = (
         Expert.objects.filter(status=ExpertStatus.ACTIVE)
-        .filter(Q(origin_region_id=own_region()) | Q(shared=True))
+        .filter(Q(origin_region_id=own_region()) | Q(shared=True, origin_region_id__in=active_peers()))
         .prefetch_related("conflicts")
         .order_by("uid")
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,9 @@ from django.utils import timezone
 from tongban.accounts.models import Enterprise, User
 from tongban.accounts.tests.factories import EnterpriseFactory, EnterpriseMemberFactory, UserFactory
 from tongban.core.identifiers import make_resident_id, make_uscc
+from tongban.federation import services as federation
+from tongban.federation.models import Peer
+from tongban.federation.tests.factories import KeyedPeer
 from tongban.trading import pool, sealing, services
 from tongban.trading.constants import MIN_KDF_ITERATIONS, ProcedureKind, Specialty, TradingRoleKind
 from tongban.trading.models import Expert, Procedure, Project, TradingRole
@@ -211,8 +215,7 @@ def expert(
             employer_name="某设计院" if employer_uscc else "",
             user=user,
         )
-    import uuid
-
+    ensure_peer(region)
     received = pool.expert_receive(
         sender_region=region,
         doc={
@@ -230,3 +233,44 @@ def expert(
     )
     assert received is not None
     return received
+
+
+def opened(
+    actor: User, *, prices: tuple[str, ...] = ("11800000.00", "11500000.00", "12100000.00"), **options: Any
+) -> tuple[Procedure, list[Bidder], list[Any]]:
+    """A procedure whose bids were sealed, decrypted by their bidders and the opening closed."""
+    procedure = published(actor, **options)
+    bidders = [bidder(f"投标企业{n()}") for _ in prices]
+    for b in bidders:
+        register(procedure, b)
+    sealed = [submit(procedure, b, price=p) for b, p in zip(bidders, prices, strict=True)]
+    pass_deadline(procedure)
+    services.opening_start(actor=actor, procedure_id=procedure.pk)
+    for b, (bid, s) in zip(bidders, sealed, strict=True):
+        services.bid_open(actor=b.user, bid_id=bid.pk, key=s.key)
+    services.opening_close(actor=actor, procedure_id=procedure.pk)
+    procedure.refresh_from_db()
+    return procedure, bidders, [bid for bid, _s in sealed]
+
+
+def pool_of(
+    actor: User, per_region: int = 4, regions: tuple[str, ...] = ("110000", "120000", "130000")
+) -> list[Expert]:
+    """A pool: this node's experts (with logins) and peers' shared copies."""
+    experts = []
+    for region in regions:
+        for _ in range(per_region):
+            user = UserFactory.create(password=NO_PASSWORD) if region == "120000" else None
+            experts.append(expert(actor, region=region, user=user))
+    return experts
+
+
+PEERS: dict[str, KeyedPeer] = {}
+
+
+def ensure_peer(region: str) -> KeyedPeer:
+    """A peer node of ``region`` with its own key, pinned here by trust bundle."""
+    peer = PEERS.setdefault(region, KeyedPeer(region=region))
+    if not Peer.objects.filter(region_code=region).exists():
+        federation.peer_add_bundle(bundle=peer.bundle(), actor=None)
+    return peer
