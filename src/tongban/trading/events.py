@@ -227,6 +227,20 @@ def draw_committed(*, draw: Any, actor: Any) -> AuditEvent:
     )
 
 
+def draw_short(*, draw: Any, actor: Any, details: dict[str, Any]) -> AuditEvent:
+    """A replacement could not be drawn from the published list (``too_few_experts``)."""
+    return _record(
+        stream=f"draw:{draw.pk}",
+        action="draw.short",
+        object_type="draw",
+        object_id=draw.pk,
+        actor=actor,
+        role="operator",
+        reason="too_few_experts",
+        data=details,
+    )
+
+
 def scores_saved(*, sheet: Any, actor: Any) -> AuditEvent:
     return _record(
         stream=f"procedure:{sheet.procedure_id}",

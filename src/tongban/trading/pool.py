@@ -584,7 +584,12 @@ def _after_seat_left(seat: Seat, *, actor: User | None) -> list[Seat]:
     if need <= 0:
         return []
     round_no = draw.rounds
-    taken = _run(draw, count=need, round=round_no, seated=sitting, exclude=[str(s.expert.uid) for s in seats])
+    try:
+        taken = _run(draw, count=need, round=round_no, seated=sitting, exclude=[str(s.expert.uid) for s in seats])
+    except TooFewExperts as exc:
+        # the answer stands; the panel stays short and the operators are told (a new draw is needed)
+        events.draw_short(draw=draw, actor=actor, details=exc.as_dict().get("details") or {})
+        return []
     experts = {str(e.uid): e for e in Expert.objects.filter(uid__in=[c.id for c in taken])}
     new = [_seat(draw, experts[c.id], round=round_no, rank=i, actor=actor) for i, c in enumerate(taken, start=1)]
     draw.rounds = round_no + 1

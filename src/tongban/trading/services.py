@@ -210,7 +210,8 @@ def validate_criteria(criteria: Any, *, method: str) -> list[dict[str, Any]]:
         if not maximum.is_finite() or maximum <= 0 or maximum > 100:
             raise InvalidProcedure(details={"field": "criteria", "code": code})
         seen.add(code)
-        cleaned.append({"code": code, "name": str(item.get("name", code))[:60], "max": float(maximum), "kind": kind})
+        top: int | float = int(maximum) if maximum == maximum.to_integral_value() else float(maximum)
+        cleaned.append({"code": code, "name": str(item.get("name", code))[:60], "max": top, "kind": kind})
     if sum(1 for c in cleaned if c["kind"] == "price") > 1:
         raise InvalidProcedure(details={"field": "criteria", "problem": "one_price_criterion"})
     if method == EvaluationMethod.LOWEST_PRICE and not any(c["kind"] == "price" for c in cleaned):
