@@ -31,26 +31,48 @@ def _empty_caches() -> None:
         cache.clear()
 
 
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    names = getattr(item, "fixturenames", ())
+    return (
+        "transactional_db" in names
+        or "live_server" in names
+        or (marker is not None and bool(marker.kwargs.get("transaction")))
+    )
+
+
 @pytest.fixture(autouse=True)
 def _shipped_reference_data(request: pytest.FixtureRequest) -> None:
     """Give transactional tests the regions the data migration loads.
 
     A transactional test (``transaction=True``, ``live_server``) ends with a flush of every table,
-    which removes the migration-loaded regions for the next one; ``serialized_rollback`` does not
-    restore them reliably when the test body and the server use different connections.
+    which removes the migration-loaded regions; ``serialized_rollback`` does not restore them
+    reliably when the test body and the server use different connections. The regions are loaded
+    again after every such flush (``pytest_runtest_teardown`` below), so the tests that follow —
+    transactional or not, in whatever order pytest-xdist hands them to this process — find them.
     """
-    marker = request.node.get_closest_marker("django_db")
-    transactional = (
-        "transactional_db" in request.fixturenames
-        or "live_server" in request.fixturenames
-        or (marker is not None and bool(marker.kwargs.get("transaction")))
-    )
-    if not transactional:
+    if not _is_transactional(request.node):
         return
     request.getfixturevalue("transactional_db")
     from tongban.regions.data import load_shipped_regions
 
     load_shipped_regions()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """After a transactional test's flush (its fixtures' teardown), load the shipped regions again."""
+    try:
+        return (yield)
+    finally:
+        # (after the last test the test database is gone: nothing to load, and nowhere safe to)
+        if nextitem is not None and _is_transactional(item):
+            from pytest_django.plugin import blocking_manager_key
+
+            from tongban.regions.data import load_shipped_regions
+
+            with item.config.stash[blocking_manager_key].unblock():
+                load_shipped_regions()
 
 
 @pytest.fixture
