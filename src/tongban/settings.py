@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "tongban.cases",
     "tongban.supervision",
     "tongban.licences",
+    "tongban.sharing",
     "tongban.hotline",
     "tongban.federation",
     "tongban.forwarding",

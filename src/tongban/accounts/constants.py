@@ -19,6 +19,7 @@ class StaffRoleKind(models.TextChoices):
     HOTLINE_SUPERVISOR = "hotline_supervisor", _("Hotline supervisor")
     LICENCE_ADMIN = "licence_admin", _("Licence administrator")
     NODE_ADMIN = "node_admin", _("Node administrator")
+    DATA_ADMIN = "data_admin", _("Data administrator")
 
 
 class MemberRole(models.TextChoices):

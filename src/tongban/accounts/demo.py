@@ -3,6 +3,8 @@
 Every demo account has the password ``DEMO_PASSWORD``. Staff of Beijing, Tianjin and Hebei hold
 each role the later workflows need (catalog administrator, window clerk, reviewer, department
 head, supervisor, hotline agent / handler / supervisor, licence and node administrators).
+Data administrators (``*_data_admin``, the region's data office) administer the resource catalog
+and decide disputes; ``*_data_provider`` answers data requests for every provider department.
 Residents have valid ID numbers (GB 11643) and enterprises valid unified social credit codes
 (GB 32100). Loading is idempotent: accounts are keyed on the username, and a password is only set
 when an account is created.
@@ -45,6 +47,8 @@ STAFF: dict[str, list[tuple[str, str, StaffRoleKind, str]]] = {
         ("hotline_supervisor", "卫东升", StaffRoleKind.HOTLINE_SUPERVISOR, "hotline"),
         ("licence_admin", "蒋欣然", StaffRoleKind.LICENCE_ADMIN, "gsa"),
         ("node_admin", "沈浩", StaffRoleKind.NODE_ADMIN, "gsa"),
+        ("data_admin", "田雨桐", StaffRoleKind.DATA_ADMIN, "gsa"),
+        ("data_provider", "白志刚", StaffRoleKind.DATA_ADMIN, "psb"),
     ],
     "120000": [
         ("catalog", "韩雪", StaffRoleKind.CATALOG_ADMIN, "gsa"),
@@ -61,6 +65,8 @@ STAFF: dict[str, list[tuple[str, str, StaffRoleKind, str]]] = {
         ("hotline_supervisor", "孔德明", StaffRoleKind.HOTLINE_SUPERVISOR, "hotline"),
         ("licence_admin", "曹颖", StaffRoleKind.LICENCE_ADMIN, "gsa"),
         ("node_admin", "严峻", StaffRoleKind.NODE_ADMIN, "gsa"),
+        ("data_admin", "苗静", StaffRoleKind.DATA_ADMIN, "gsa"),
+        ("data_provider", "骆天翔", StaffRoleKind.DATA_ADMIN, "psb"),
     ],
     "130000": [
         ("catalog", "华晓燕", StaffRoleKind.CATALOG_ADMIN, "gsa"),
@@ -77,6 +83,8 @@ STAFF: dict[str, list[tuple[str, str, StaffRoleKind, str]]] = {
         ("hotline_supervisor", "水清", StaffRoleKind.HOTLINE_SUPERVISOR, "hotline"),
         ("licence_admin", "窦文", StaffRoleKind.LICENCE_ADMIN, "gsa"),
         ("node_admin", "章立", StaffRoleKind.NODE_ADMIN, "gsa"),
+        ("data_admin", "温佳", StaffRoleKind.DATA_ADMIN, "gsa"),
+        ("data_provider", "廉晓东", StaffRoleKind.DATA_ADMIN, "psb"),
     ],
 }
 
@@ -86,6 +94,12 @@ EXTRA_ROLES: list[tuple[str, str, str, StaffRoleKind]] = [
     ("tj_head_amr", "120000", "amr", StaffRoleKind.REVIEWER),
     ("hb_head_amr", "130000", "amr", StaffRoleKind.REVIEWER),
     ("tj_window", "120116", "gsa", StaffRoleKind.WINDOW_CLERK),
+    # the data officer of each region's providers answers for every provider department (数据共享对接人)
+    *[
+        (f"{prefix}_data_provider", region, code, StaffRoleKind.DATA_ADMIN)
+        for region, prefix in (("110000", "bj"), ("120000", "tj"), ("130000", "hb"))
+        for code in ("health", "civil", "hrss", "hpf", "amr", "tax", "planning", "education", "cdpf")
+    ],
 ]
 
 

@@ -10,6 +10,8 @@ ANNOUNCEMENT_TYP = "tongban-keys+jws"
 CONTENT_TYPE = "application/jose"
 MESSAGES_PATH = "/federation/v1/messages"
 BATCH_PATH = "/federation/v1/messages/batch"
+QUERY_PATH = "/federation/v1/query"
+ANSWER_TYP = "tongban-federation-answer+jws"
 NODE_PATH = "/federation/v1/node"
 JWKS_PATH = "/.well-known/jwks.json"
 

@@ -119,3 +119,18 @@ def invalid_type_name() -> ValidationFailed:
 
 def message_not_found() -> NotFound:
     return NotFound(_("No such message."), code="message_not_found")
+
+
+def answer_invalid(detail: str = "") -> MessageRefused:
+    return MessageRefused(
+        _("The peer's answer could not be trusted."),
+        code="answer_invalid",
+        status=502,
+        details={"detail": detail} if detail else None,
+    )
+
+
+def peer_down(detail: str = "") -> MessageRefused:
+    return MessageRefused(
+        _("The peer node cannot be reached."), code="peer_down", status=503, details={"detail": detail} if detail else None
+    )

@@ -10,6 +10,10 @@ Other apps register theirs in their ``AppConfig.ready``::
 A handler runs inside the transaction that stores the inbox row; it must only touch the
 database (no HTTP); what it must send back goes through ``federation.services.message_send``.
 An ``ApplicationError`` it raises undoes its own writes and is kept with the stored message.
+
+Queries (``register_query``) are messages whose sender waits for the answer (a cross-region data
+read): the same envelope, checks and inbox (so a replay is refused), but the handler returns a
+JSON object that the node signs and sends back in the same HTTP exchange (ADR 0020).
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tongban.federation.models import InboxMessage
 
 Handler = Callable[["InboxMessage"], None]
+# A query's handler answers: the node signs its answer and returns it in the same HTTP exchange.
+QueryHandler = Callable[["InboxMessage"], dict[str, Any]]
 TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
 
@@ -45,6 +51,31 @@ def register(name: str, *, versions: Iterable[int] = (1,)) -> Callable[[Handler]
         return handler
 
     return decorator
+
+
+@dataclass(frozen=True)
+class QueryType:
+    name: str
+    versions: frozenset[int]
+    handler: QueryHandler
+
+
+_QUERIES: dict[str, QueryType] = {}
+
+
+def register_query(name: str, *, versions: Iterable[int] = (1,)) -> Callable[[QueryHandler], QueryHandler]:
+    if not TYPE_NAME.match(name):
+        raise ValueError(f"invalid query type name {name!r}")
+
+    def decorator(handler: QueryHandler) -> QueryHandler:
+        _QUERIES[name] = QueryType(name=name, versions=frozenset(versions), handler=handler)
+        return handler
+
+    return decorator
+
+
+def get_query(name: str) -> QueryType | None:
+    return _QUERIES.get(name)
 
 
 def get(name: str) -> MessageType | None:

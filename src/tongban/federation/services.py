@@ -17,8 +17,10 @@ from tongban.accounts.models import User
 from tongban.core.errors import ApplicationError, InvalidTransition
 from tongban.federation import errors, events, registry, signing
 from tongban.federation.constants import (
+    ANSWER_TYP,
     JWKS_PATH,
     NODE_PATH,
+    QUERY_PATH,
     OUTBOX_TRANSITIONS,
     Direction,
     InboxStatus,
@@ -384,8 +386,8 @@ def _parse_time(value: Any) -> dt.datetime:
 
 
 def _check(
-    token: str, *, keys: dict[tuple[str, str], Any] | None = None
-) -> tuple[dict[str, Any], str, registry.MessageType]:
+    token: str, *, keys: dict[tuple[str, str], Any] | None = None, query: bool = False
+) -> tuple[dict[str, Any], str, Any]:
     """Everything but the replay check; raises a ``MessageRefused`` with its code.
 
     ``keys`` caches the verifying key per (sender, key id) over a batch (the peer and its pinned key
@@ -438,7 +440,9 @@ def _check(
         raise errors.too_old()
     if age < -skew:
         raise errors.from_future()
-    mtype = registry.get(str(envelope["type"]))
+    mtype: registry.MessageType | registry.QueryType | None = (
+        registry.get_query(str(envelope["type"])) if query else registry.get(str(envelope["type"]))
+    )
     if mtype is None:
         raise errors.unknown_type()
     if envelope["schema_version"] not in mtype.versions:
@@ -629,3 +633,187 @@ def message_receive_batch(*, tokens: list[Any]) -> list[BatchResult]:
             ]
         )
     return [r for r in results if r is not None]
+
+
+# ---------------------------------------------------------------- queries (a request and its signed answer)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A peer's verified answer to a query: its payload, the compact JWS it came in and the key."""
+
+    payload: dict[str, Any]
+    token: str
+    kid: str
+    sender: str
+
+
+def query_send(
+    *, recipient_region: str, type: str, payload: dict[str, Any], timeout: float | None = None
+) -> Answer:
+    """Send a signed query to a peer and wait for its signed answer (ADR 0020).
+
+    The query is an ordinary envelope (the peer checks it as it checks messages, and keeps it in
+    its inbox, so a replay is refused); the answer is an envelope of type ``{type}.answer`` from the
+    peer, signed with one of its pinned keys, whose ``correlation_id`` is the query's id. Refusals:
+    ``unknown_recipient`` (not an active peer), ``peer_down`` (no answer), the peer's own refusal code
+    (``MessageRefused`` with its status), ``answer_invalid`` (an answer that does not verify).
+    """
+    if not registry.TYPE_NAME.match(type):
+        raise errors.invalid_type_name()
+    peer = Peer.objects.filter(region_code=recipient_region, status=PeerStatus.ACTIVE).first()
+    if peer is None:
+        raise errors.unknown_recipient()
+    now = timezone.now()
+    envelope = {
+        "id": str(uuid.uuid4()),
+        "type": type,
+        "schema_version": 1,
+        "sender": signing.own_region(),
+        "recipient": recipient_region,
+        "created": now.isoformat(),
+        "correlation_id": "",
+        "payload": payload,
+        "sent": now.isoformat(),
+    }
+    token, kid = signing.sign_envelope(envelope)
+    try:
+        response = httpx.post(
+            peer.base_url + QUERY_PATH,
+            content=token.encode(),
+            headers={"Content-Type": CONTENT_TYPE_JOSE},
+            timeout=timeout if timeout is not None else _setting("TONGBAN_FEDERATION_TIMEOUT", 10),
+        )
+    except httpx.HTTPError as exc:
+        _log_query(envelope, token, kid, Direction.FAILED, "peer_down", str(exc))
+        raise errors.peer_down(type(exc).__name__) from exc
+    if response.status_code != 200:
+        try:
+            body = response.json()
+            code, message = str(body.get("code", "")), str(body.get("message", ""))
+        except (ValueError, AttributeError):
+            code, message = "", ""
+        _log_query(envelope, token, kid, Direction.FAILED, code or f"http_{response.status_code}", message)
+        if not code:
+            raise errors.answer_invalid(f"HTTP {response.status_code}")
+        raise errors.MessageRefused(message or code, code=code, status=response.status_code)
+    answer_token = response.text.strip()
+    try:
+        header, claimed = signing.read_unverified(answer_token)
+        answer_kid = str(header.get("kid", ""))
+        key = peer.keys.filter(kid=answer_kid, status=PeerKeyStatus.PINNED).first()
+        if key is None and _refresh_if_due(peer):
+            key = peer.keys.filter(kid=answer_kid, status=PeerKeyStatus.PINNED).first()
+        if key is None or header.get("typ") != ANSWER_TYP:
+            raise ValueError("answer signed with an unknown key")
+        verified = signing.verify(answer_token, dict(key.public_jwk))
+        if (
+            verified.get("sender") != recipient_region
+            or verified.get("recipient") != signing.own_region()
+            or verified.get("correlation_id") != envelope["id"]
+            or verified.get("type") != f"{type}.answer"
+            or not isinstance(verified.get("payload"), dict)
+        ):
+            raise ValueError("answer does not match the query")
+    except (signing.JoseError, ValueError, UnicodeError) as exc:
+        _log_query(envelope, token, kid, Direction.FAILED, "answer_invalid", str(exc))
+        raise errors.answer_invalid(str(exc)) from exc
+    _log_query(envelope, token, kid, Direction.SENT, "answered", "")
+    return Answer(payload=dict(verified["payload"]), token=answer_token, kid=answer_kid, sender=recipient_region)
+
+
+CONTENT_TYPE_JOSE = "application/jose"
+
+
+def _log_query(envelope: dict[str, Any], token: str, kid: str, direction: str, code: str, detail: str) -> None:
+    with transaction.atomic():
+        MessageLog.objects.create(
+            direction=direction,
+            message_id=str(envelope["id"]),
+            peer_region=str(envelope["recipient"]),
+            type=str(envelope["type"])[:100],
+            kid=kid,
+            token=token,
+            code=code[:60],
+            detail=detail[:2000],
+        )
+
+
+def query_receive(*, token: str) -> str:
+    """Verify a query from a peer, keep it in the inbox, run its handler and sign the answer.
+
+    The checks and refusals are those of ``message_receive`` (a replayed query is refused as
+    ``already_received``). The handler's answer, or ``{"error": {"code", "message"}}`` when it raises
+    an ``ApplicationError`` (its writes undone, the query kept as ``failed``), is signed as an
+    envelope of type ``{type}.answer`` addressed to the sender, with the query's id as its
+    ``correlation_id``. Returns the compact JWS of the answer.
+    """
+    envelope: dict[str, Any] | None = None
+    kid = ""
+    try:
+        envelope, kid, qtype = _check(token, query=True)
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    message = InboxMessage.objects.create(
+                        message_id=envelope["id"],
+                        sender_region=envelope["sender"],
+                        type=envelope["type"],
+                        schema_version=envelope["schema_version"],
+                        correlation_id=str(envelope["correlation_id"] or "")[:100],
+                        payload=envelope["payload"],
+                        created_at=_parse_time(envelope["created"]),
+                        received_at=timezone.now(),
+                        kid=kid,
+                        token=token,
+                        status=InboxStatus.HANDLED,
+                    )
+            except IntegrityError as exc:
+                raise errors.already_received() from exc
+            try:
+                with transaction.atomic():
+                    answer = qtype.handler(message)
+            except ApplicationError as exc:
+                message.status = InboxStatus.FAILED
+                message.error_code = exc.code
+                message.save(update_fields=["status", "error_code"])
+                answer = {"error": {"code": exc.code, "message": str(exc.message)}}
+            now = timezone.now()
+            reply = {
+                "id": str(uuid.uuid4()),
+                "type": f"{message.type}.answer",
+                "schema_version": message.schema_version,
+                "sender": signing.own_region(),
+                "recipient": message.sender_region,
+                "created": now.isoformat(),
+                "correlation_id": str(message.message_id),
+                "payload": answer,
+                "sent": now.isoformat(),
+            }
+            answer_token, answer_kid = signing.sign_payload(reply, typ=ANSWER_TYP)
+            MessageLog.objects.bulk_create(
+                [
+                    MessageLog(
+                        direction=Direction.RECEIVED,
+                        message_id=str(message.message_id),
+                        peer_region=message.sender_region,
+                        type=message.type,
+                        kid=kid,
+                        token=token,
+                        code=message.error_code or "accepted",
+                    ),
+                    MessageLog(
+                        direction=Direction.SENT,
+                        message_id=reply["id"],
+                        peer_region=message.sender_region,
+                        type=reply["type"][:100],
+                        kid=answer_kid,
+                        token=answer_token,
+                        code="answer",
+                    ),
+                ]
+            )
+            return answer_token
+    except errors.MessageRefused as exc:
+        _log_refusal(token=token if isinstance(token, str) else "", envelope=envelope, kid=kid, error=exc)
+        raise

@@ -45,6 +45,27 @@ def messages(request: HttpRequest) -> JsonResponse:
     )
 
 
+@csrf_exempt
+@require_POST
+def query(request: HttpRequest) -> HttpResponse:
+    """Answer one signed query (compact JWS): 200 with the signed answer, or a refusal as for messages."""
+    with bound(RequestContext(source="federation")):
+        if len(request.body) > MAX_BODY:
+            refusal = errors.malformed("body too large")
+            return JsonResponse(refusal.as_dict(), status=413, json_dumps_params={"ensure_ascii": False})
+        try:
+            token = request.body.decode("ascii").strip()
+        except UnicodeDecodeError:
+            token = ""
+        try:
+            answer = services.query_receive(token=token)
+        except errors.MessageRefused as exc:
+            return JsonResponse(exc.as_dict(), status=exc.status, json_dumps_params={"ensure_ascii": False})
+    response = HttpResponse(answer, content_type="application/jose")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 MAX_BATCH = 500
 
 

@@ -33,6 +33,10 @@ DEPARTMENT_KINDS: dict[str, tuple[str, str]] = {
     "culture": ("Culture and Tourism", "文旅"),
     "heritage": ("Cultural Heritage Administration", "文物"),
     "hotline": ("12345 Government Service Hotline", "12345"),
+    "tax": ("Tax Service", "税务"),
+    "planning": ("Planning and Natural Resources", "规划资源"),
+    "education": ("Education Commission", "教育"),
+    "cdpf": ("Disabled Persons' Federation", "残联"),
 }
 
 # region → code → (name, address, phone, office hours)
@@ -56,6 +60,10 @@ DEPARTMENTS: dict[str, dict[str, tuple[str, str, str, str]]] = {
         "culture": ("北京市文化和旅游局", "北京市通州区运河东大街57号", "010-85157000", WEEKDAYS),
         "heritage": ("北京市文物局", "北京市东城区府学胡同36号", "010-64032023", WEEKDAYS),
         "hotline": ("北京市12345市民服务热线", "北京市丰台区西三环南路1号", "12345", "全天24小时"),
+        "tax": ("国家税务总局北京市税务局", "北京市西城区车公庄大街10号", "010-12366", WEEKDAYS),
+        "planning": ("北京市规划和自然资源委员会", "北京市通州区承安路1号", "010-55595000", WEEKDAYS),
+        "education": ("北京市教育委员会", "北京市西城区前门西大街109号", "010-51992000", WEEKDAYS),
+        "cdpf": ("北京市残疾人联合会", "北京市西城区西直门南大街甲2号", "010-68018088", WEEKDAYS),
     },
     "120000": {
         "gsa": ("天津市政务服务办公室", "天津市河西区隆昌路94号（天津市政务服务中心）", "022-58830000", WEEKDAYS_TJ),
@@ -71,6 +79,10 @@ DEPARTMENTS: dict[str, dict[str, tuple[str, str, str, str]]] = {
         "culture": ("天津市文化和旅游局", "天津市河西区友谊路30号", "022-58883000", WEEKDAYS_TJ),
         "heritage": ("天津市文物局", "天津市河西区友谊路30号", "022-58883057", WEEKDAYS_TJ),
         "hotline": ("天津市12345政务服务便民热线", "天津市河西区隆昌路94号", "12345", "全天24小时"),
+        "tax": ("国家税务总局天津市税务局", "天津市河西区友谊北路39号", "022-12366", WEEKDAYS_TJ),
+        "planning": ("天津市规划和自然资源局", "天津市河西区九江路12号", "022-24130000", WEEKDAYS_TJ),
+        "education": ("天津市教育委员会", "天津市河西区大沽南路410号", "022-23300000", WEEKDAYS_TJ),
+        "cdpf": ("天津市残疾人联合会", "天津市河东区十一经路与六纬路交口", "022-24156100", WEEKDAYS_TJ),
     },
     "130000": {
         "gsa": (
@@ -91,6 +103,10 @@ DEPARTMENTS: dict[str, dict[str, tuple[str, str, str, str]]] = {
         "culture": ("河北省文化和旅游厅", "河北省石家庄市长安区中山东路210号", "0311-87905002", WEEKDAYS_HB),
         "heritage": ("河北省文物局", "河北省石家庄市长安区中山东路210号", "0311-87905117", WEEKDAYS_HB),
         "hotline": ("河北省12345政务服务便民热线", "河北省石家庄市桥西区维明南大街96号", "12345", "全天24小时"),
+        "tax": ("国家税务总局河北省税务局", "河北省石家庄市桥西区红旗大街18号", "0311-12366", WEEKDAYS_HB),
+        "planning": ("河北省自然资源厅", "河北省石家庄市裕华区体育南大街241号", "0311-66671000", WEEKDAYS_HB),
+        "education": ("河北省教育厅", "河北省石家庄市桥西区裕华西路328号", "0311-66005000", WEEKDAYS_HB),
+        "cdpf": ("河北省残疾人联合会", "河北省石家庄市桥西区维明南大街61号", "0311-87021000", WEEKDAYS_HB),
     },
     "500000": {
         "gsa": ("重庆市人民政府办公厅（政务服务管理办公室）", "重庆市渝北区青枫北路8号", "023-67701234", WEEKDAYS),

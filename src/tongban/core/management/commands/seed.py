@@ -15,6 +15,7 @@ DEMO_LOADERS = [
     "tongban.accounts.demo.load",
     "tongban.catalog.demo.load",
     "tongban.licences.demo.load",
+    "tongban.sharing.demo.load",
     "tongban.hotline.demo.load",
 ]
 # Loaders that take ``only_region`` (``seed demo --own-region``); licences and hotline always load this
