@@ -66,6 +66,9 @@ def _register_routers() -> None:
     api.add_router("/catalog/", catalog_router)
     api.add_router("/accounts/", accounts_router)
     api.add_router("/licences/", licences_router)
+    from tongban.sharing.api import router as sharing_router
+
+    api.add_router("/sharing/", sharing_router)
     from tongban.cases.api import router as cases_router
 
     api.add_router("/cases/", cases_router)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("tongban.licences.wellknown_urls")),
     path("licences/", include("tongban.licences.urls")),
+    path("sharing/", include("tongban.sharing.urls")),
     path("cases/", include("tongban.cases.urls")),
     path("cross-region/", include("tongban.forwarding.urls")),
     path("hotline/", include("tongban.hotline.urls")),

@@ -132,5 +132,8 @@ def answer_invalid(detail: str = "") -> MessageRefused:
 
 def peer_down(detail: str = "") -> MessageRefused:
     return MessageRefused(
-        _("The peer node cannot be reached."), code="peer_down", status=503, details={"detail": detail} if detail else None
+        _("The peer node cannot be reached."),
+        code="peer_down",
+        status=503,
+        details={"detail": detail} if detail else None,
     )

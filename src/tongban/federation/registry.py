@@ -13,7 +13,7 @@ An ``ApplicationError`` it raises undoes its own writes and is kept with the sto
 
 Queries (``register_query``) are messages whose sender waits for the answer (a cross-region data
 read): the same envelope, checks and inbox (so a replay is refused), but the handler returns a
-JSON object that the node signs and sends back in the same HTTP exchange (ADR 0020).
+JSON object that the node signs and sends back in the same HTTP exchange (ADR 0022).
 """
 
 from __future__ import annotations

@@ -20,8 +20,8 @@ from tongban.federation.constants import (
     ANSWER_TYP,
     JWKS_PATH,
     NODE_PATH,
-    QUERY_PATH,
     OUTBOX_TRANSITIONS,
+    QUERY_PATH,
     Direction,
     InboxStatus,
     KeySource,
@@ -648,10 +648,8 @@ class Answer:
     sender: str
 
 
-def query_send(
-    *, recipient_region: str, type: str, payload: dict[str, Any], timeout: float | None = None
-) -> Answer:
-    """Send a signed query to a peer and wait for its signed answer (ADR 0020).
+def query_send(*, recipient_region: str, type: str, payload: dict[str, Any], timeout: float | None = None) -> Answer:
+    """Send a signed query to a peer and wait for its signed answer (ADR 0022).
 
     The query is an ordinary envelope (the peer checks it as it checks messages, and keeps it in
     its inbox, so a replay is refused); the answer is an envelope of type ``{type}.answer`` from the
@@ -686,7 +684,7 @@ def query_send(
         )
     except httpx.HTTPError as exc:
         _log_query(envelope, token, kid, Direction.FAILED, "peer_down", str(exc))
-        raise errors.peer_down(type(exc).__name__) from exc
+        raise errors.peer_down(exc.__class__.__name__) from exc
     if response.status_code != 200:
         try:
             body = response.json()
@@ -699,7 +697,7 @@ def query_send(
         raise errors.MessageRefused(message or code, code=code, status=response.status_code)
     answer_token = response.text.strip()
     try:
-        header, claimed = signing.read_unverified(answer_token)
+        header, _claimed = signing.read_unverified(answer_token)
         answer_kid = str(header.get("kid", ""))
         key = peer.keys.filter(kid=answer_kid, status=PeerKeyStatus.PINNED).first()
         if key is None and _refresh_if_due(peer):

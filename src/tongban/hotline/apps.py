@@ -8,4 +8,9 @@ class HotlineConfig(AppConfig):
     verbose_name = _("12345 hotline")
 
     def ready(self) -> None:
-        from tongban.hotline import federation  # noqa: F401  (registers the hotline's federation message types)
+        from tongban.hotline import (
+            federation,  # noqa: F401  (registers the hotline's federation message types)
+            sharing_objections,
+        )
+
+        sharing_objections.subscribe()

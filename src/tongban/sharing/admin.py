@@ -60,7 +60,16 @@ class DataRequestAdmin(ReadOnlyAdmin):
 
 @admin.register(AccessLogEntry)
 class AccessLogEntryAdmin(ReadOnlyAdmin):
-    list_display = ("occurred_at", "lane", "seq", "department_label", "resource_code", "subject_id", "purpose", "result")
+    list_display = (
+        "occurred_at",
+        "lane",
+        "seq",
+        "department_label",
+        "resource_code",
+        "subject_id",
+        "purpose",
+        "result",
+    )
     list_filter = ("result", "purpose", "context_kind")
     search_fields = ("subject_id", "resource_code", "context_id")
 

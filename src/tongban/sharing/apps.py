@@ -8,9 +8,10 @@ class SharingConfig(AppConfig):
     verbose_name = _("Data sharing")
 
     def ready(self) -> None:
-        from tongban.sharing import connectors, contexts, federation, services
+        from tongban.sharing import contexts, handlers, services
+        from tongban.sharing.connectors import registry
         from tongban.sharing.constants import ContextKind
 
-        connectors.register_builtin()
-        federation.register_handlers()
+        registry.register_builtin()
+        handlers.register_handlers()
         contexts.register(ContextKind.VERIFICATION, services.verification_covers)

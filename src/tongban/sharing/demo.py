@@ -34,29 +34,138 @@ PEER_FIELDS = ["id_number", "name", "insured", "employer", "insured_since", "mon
 
 # (code, proof, issuer, legal basis, mode, resource, fields, items, materials, note)
 PROOFS: list[tuple[str, str, str, str, str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...], str]] = [
-    ("csyxzm", "出生医学证明", "助产医疗机构（卫生健康部门）", "《中华人民共和国母婴保健法》第二十三条", ProofMode.DATA_CHECK,
-     "wj_csyxzm", ("certificate_number", "baby_name", "birth_date", "mother_name", "father_name"), ("出生登记",), ("csyxzm",), ""),
-    ("jhz", "结婚证（婚姻关系证明）", "民政部门婚姻登记机关", "《婚姻登记条例》第七条", ProofMode.DATA_CHECK,
-     "mz_hydj", ("marital_status", "certificate_number", "spouse_name"), ("出生登记", "户口迁移", "住房公积金提取"), ("jhz", "hyzm", "qszm"), ""),
-    ("sfz", "居民身份证", "公安机关", "《中华人民共和国居民身份证法》第十三条", ProofMode.DATA_CHECK,
-     "gaj_jmsfz", ("name", "id_number", "valid_to"), ("出生登记", "户口迁移", "居住证办理", "内地居民结婚登记", "高龄津贴申领", "社会保障卡申领"), ("sfz", "fmsfz", "sfz2", "fddbsfz"), ""),
-    ("hkb", "居民户口簿", "公安机关", "《中华人民共和国户口登记条例》第四条", ProofMode.DATA_CHECK,
-     "gaj_hjxx", ("name", "household_number", "address"), ("出生登记", "户口迁移", "内地居民结婚登记"), ("hkb", "hkb2"), ""),
-    ("sbjf", "社会保险缴纳证明", "人力资源社会保障部门", "《中华人民共和国社会保险法》第七十四条", ProofMode.DATA_CHECK,
-     "rs_sbjf", ("insured", "employer", "months_paid"), ("户口迁移", "居住证办理"), ("ldht",), ""),
-    ("zszm", "住所（经营场所）使用证明", "不动产登记机构或出租人", "《中华人民共和国市场主体登记管理条例》第十六条", ProofMode.COMMITMENT,
-     "gtj_bdcdj", ("location", "usage"), ("企业设立登记",), ("zszm", "cszm"),
-     "申请人承诺对住所（经营场所）享有使用权，登记机关事后通过不动产登记信息核验"),
-    ("jzzm", "居住地住址证明", "不动产登记机构或出租人", "《居住证暂行条例》第九条", ProofMode.COMMITMENT,
-     "gtj_bdcdj", ("location",), ("居住证办理",), ("zsj",), "承诺居住地址真实，公安机关事后核验"),
-    ("dszm", "未婚（单身）证明", "原由户籍地村（居）委会出具", "《国务院办公厅关于做好证明事项清理工作的通知》（国办发〔2018〕47号）", ProofMode.CANCELLED,
-     "mz_hydj", ("marital_status",), ("内地居民结婚登记",), (), "已取消，婚姻状况由婚姻登记信息系统核查"),
-    ("jzhm", "健在（生存）证明", "原由社区出具", "《国务院办公厅关于做好证明事项清理工作的通知》（国办发〔2018〕47号）", ProofMode.CANCELLED,
-     "wj_swdj", ("date_of_death",), ("高龄津贴申领",), (), "已取消，通过死亡登记信息比对"),
-    ("wfzjl", "无犯罪记录证明", "公安机关", "《公安机关办理犯罪记录查询工作规定》", ProofMode.DEPARTMENT_CHECK,
-     "", (), ("律师执业许可",), ("wfzjlzm",), "由审批部门向公安机关发函核验"),
-    ("yzbg", "验资报告", "会计师事务所", "《社会团体登记管理条例》第十条", ProofMode.KEPT,
-     "", (), ("社会团体成立登记",), ("yzzm",), "中介机构出具，暂予保留"),
+    (
+        "csyxzm",
+        "出生医学证明",
+        "助产医疗机构（卫生健康部门）",
+        "《中华人民共和国母婴保健法》第二十三条",
+        ProofMode.DATA_CHECK,
+        "wj_csyxzm",
+        ("certificate_number", "baby_name", "birth_date", "mother_name", "father_name"),
+        ("出生登记",),
+        ("csyxzm",),
+        "",
+    ),
+    (
+        "jhz",
+        "结婚证（婚姻关系证明）",
+        "民政部门婚姻登记机关",
+        "《婚姻登记条例》第七条",
+        ProofMode.DATA_CHECK,
+        "mz_hydj",
+        ("marital_status", "certificate_number", "spouse_name"),
+        ("出生登记", "户口迁移", "住房公积金提取"),
+        ("jhz", "hyzm", "qszm"),
+        "",
+    ),
+    (
+        "sfz",
+        "居民身份证",
+        "公安机关",
+        "《中华人民共和国居民身份证法》第十三条",
+        ProofMode.DATA_CHECK,
+        "gaj_jmsfz",
+        ("name", "id_number", "valid_to"),
+        ("出生登记", "户口迁移", "居住证办理", "内地居民结婚登记", "高龄津贴申领", "社会保障卡申领"),
+        ("sfz", "fmsfz", "sfz2", "fddbsfz"),
+        "",
+    ),
+    (
+        "hkb",
+        "居民户口簿",
+        "公安机关",
+        "《中华人民共和国户口登记条例》第四条",
+        ProofMode.DATA_CHECK,
+        "gaj_hjxx",
+        ("name", "household_number", "address"),
+        ("出生登记", "户口迁移", "内地居民结婚登记"),
+        ("hkb", "hkb2"),
+        "",
+    ),
+    (
+        "sbjf",
+        "社会保险缴纳证明",
+        "人力资源社会保障部门",
+        "《中华人民共和国社会保险法》第七十四条",
+        ProofMode.DATA_CHECK,
+        "rs_sbjf",
+        ("insured", "employer", "months_paid"),
+        ("户口迁移", "居住证办理"),
+        ("ldht",),
+        "",
+    ),
+    (
+        "zszm",
+        "住所（经营场所）使用证明",
+        "不动产登记机构或出租人",
+        "《中华人民共和国市场主体登记管理条例》第十六条",
+        ProofMode.COMMITMENT,
+        "gtj_bdcdj",
+        ("location", "usage"),
+        ("企业设立登记",),
+        ("zszm", "cszm"),
+        "申请人承诺对住所（经营场所）享有使用权，登记机关事后通过不动产登记信息核验",
+    ),
+    (
+        "jzzm",
+        "居住地住址证明",
+        "不动产登记机构或出租人",
+        "《居住证暂行条例》第九条",
+        ProofMode.COMMITMENT,
+        "gtj_bdcdj",
+        ("location",),
+        ("居住证办理",),
+        ("zsj",),
+        "承诺居住地址真实，公安机关事后核验",
+    ),
+    (
+        "dszm",
+        "未婚（单身）证明",
+        "原由户籍地村（居）委会出具",
+        "《国务院办公厅关于做好证明事项清理工作的通知》（国办发〔2018〕47号）",
+        ProofMode.CANCELLED,
+        "mz_hydj",
+        ("marital_status",),
+        ("内地居民结婚登记",),
+        (),
+        "已取消，婚姻状况由婚姻登记信息系统核查",
+    ),
+    (
+        "jzhm",
+        "健在（生存）证明",
+        "原由社区出具",
+        "《国务院办公厅关于做好证明事项清理工作的通知》（国办发〔2018〕47号）",
+        ProofMode.CANCELLED,
+        "wj_swdj",
+        ("date_of_death",),
+        ("高龄津贴申领",),
+        (),
+        "已取消，通过死亡登记信息比对",
+    ),
+    (
+        "wfzjl",
+        "无犯罪记录证明",
+        "公安机关",
+        "《公安机关办理犯罪记录查询工作规定》",
+        ProofMode.DEPARTMENT_CHECK,
+        "",
+        (),
+        ("律师执业许可",),
+        ("wfzjlzm",),
+        "由审批部门向公安机关发函核验",
+    ),
+    (
+        "yzbg",
+        "验资报告",
+        "会计师事务所",
+        "《社会团体登记管理条例》第十条",
+        ProofMode.KEPT,
+        "",
+        (),
+        ("社会团体成立登记",),
+        ("yzzm",),
+        "中介机构出具，暂予保留",
+    ),
 ]
 
 
@@ -86,7 +195,17 @@ def _publish(admin: User, data: ResourceIn) -> bool:
     return True
 
 
-def _approve(admin: User, *, department: Department, resource_code: str, fields: list[str], purposes: list[str], items: str, masked: list[str], today: dt.date) -> bool:
+def _approve(
+    admin: User,
+    *,
+    department: Department,
+    resource_code: str,
+    fields: list[str],
+    purposes: list[str],
+    items: str,
+    masked: list[str],
+    today: dt.date,
+) -> bool:
     live = selectors.live_approval(department_id=department.pk, resource_code=resource_code, today=today)
     if live is not None:
         return False
@@ -110,7 +229,9 @@ def _approve(admin: User, *, department: Department, resource_code: str, fields:
     services.request_decide(
         actor=admin,
         request=request,
-        decision=DecisionIn(action=action, masked_fields=masked, conditions="仅用于所列事项，不得留存或转用" if masked else ""),
+        decision=DecisionIn(
+            action=action, masked_fields=masked, conditions="仅用于所列事项，不得留存或转用" if masked else ""
+        ),
     )
     return True
 
@@ -172,7 +293,9 @@ def load(*, stdout: TextIO) -> None:
         for reader, provider, code, _dept in PEER_READS:
             if reader == region:
                 spec = next(s for s in RESOURCES if s.code == code)
-                published += _publish(admin, _resource_in(spec, region, code=f"{PEER_PREFIX[provider]}_{code}", peer=provider))
+                published += _publish(
+                    admin, _resource_in(spec, region, code=f"{PEER_PREFIX[provider]}_{code}", peer=provider)
+                )
         records = demo_records(region, today=today)
         for resource_code, subject_id, data in records:
             ProviderRecord.objects.update_or_create(
@@ -186,19 +309,32 @@ def load(*, stdout: TextIO) -> None:
                 continue
             wanted = list(fields) or [f["name"] for f in selectors.shareable_fields(resource)]
             approved += _approve(
-                admin, department=department, resource_code=code, fields=wanted, purposes=list(purposes), items=items,
-                masked=list(DEMO_MASKS.get((dept_code, code), ())), today=today,
+                admin,
+                department=department,
+                resource_code=code,
+                fields=wanted,
+                purposes=list(purposes),
+                items=items,
+                masked=list(DEMO_MASKS.get((dept_code, code), ())),
+                today=today,
             )
         approved += _cross_region_approvals(admin, region, today)
         proofs = 0
-        for code, name, issuer, basis, mode, resource_code, fields, items, materials, note in PROOFS:
+        for code, name, issuer, basis, mode, resource_code, verify, asking, materials, note in PROOFS:
             _, created = ProofRequirement.objects.update_or_create(
                 region_id=region,
                 code=code,
                 defaults={
-                    "name": name, "issuer": issuer, "legal_basis": basis, "mode": mode, "resource_code": resource_code,
-                    "verify_fields": list(fields), "item_codes": list(items), "material_codes": list(materials),
-                    "commitment_text": note if mode == ProofMode.COMMITMENT else "", "note": note,
+                    "name": name,
+                    "issuer": issuer,
+                    "legal_basis": basis,
+                    "mode": mode,
+                    "resource_code": resource_code,
+                    "verify_fields": list(verify),
+                    "item_codes": list(asking),
+                    "material_codes": list(materials),
+                    "commitment_text": note if mode == ProofMode.COMMITMENT else "",
+                    "note": note,
                 },
             )
             proofs += created

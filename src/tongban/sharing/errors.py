@@ -22,7 +22,9 @@ class ProviderUnavailable(ApplicationError):
 
     status = 503
     default_code = "provider_unavailable"
-    default_message = _("The department that holds this data cannot be reached right now. You may upload the document instead.")
+    default_message = _(
+        "The department that holds this data cannot be reached right now. You may upload the document instead."
+    )
 
 
 def refused(code: str, message: Any, **details: Any) -> SharingRefused:
@@ -33,7 +35,9 @@ def refused(code: str, message: Any, **details: Any) -> SharingRefused:
 
 
 def context_required() -> SharingRefused:
-    return refused("context_required", _("A read needs a context (a case, a ticket, a verification task or a benefit check)."))
+    return refused(
+        "context_required", _("A read needs a context (a case, a ticket, a verification task or a benefit check).")
+    )
 
 
 def purpose_required() -> SharingRefused:
@@ -77,11 +81,17 @@ def not_a_member() -> SharingRefused:
 
 
 def peer_refused(code: str, message: str) -> SharingRefused:
-    return refused("peer_refused", _("The other region's node refused the read: %(message)s") % {"message": message}, peer_code=code)
+    return refused(
+        "peer_refused",
+        _("The other region's node refused the read: %(message)s") % {"message": message},
+        peer_code=code,
+    )
 
 
 def subject_invalid() -> ValidationFailed:
-    return ValidationFailed(_("The subject is not a valid ID number or unified social credit code."), code="subject_invalid")
+    return ValidationFailed(
+        _("The subject is not a valid ID number or unified social credit code."), code="subject_invalid"
+    )
 
 
 def resource_not_found() -> NotFound:
@@ -94,7 +104,9 @@ def provider_unavailable(detail: str) -> ProviderUnavailable:
 
 def provider_garbage(detail: str) -> ProviderUnavailable:
     return ProviderUnavailable(
-        _("The department that holds this data answered something the exchange cannot read. You may upload the document instead."),
+        _(
+            "The department that holds this data answered something the exchange cannot read. You may upload the document instead."
+        ),
         code="provider_bad_answer",
         details={"detail": detail[:300]},
     )
@@ -115,7 +127,9 @@ def not_data_admin() -> PermissionDenied:
 
 
 def not_region_data_admin() -> PermissionDenied:
-    return PermissionDenied(_("Only the region's data administrator may decide a dispute."), code="not_region_data_admin")
+    return PermissionDenied(
+        _("Only the region's data administrator may decide a dispute."), code="not_region_data_admin"
+    )
 
 
 def resource_invalid(details: list[dict[str, str]]) -> ValidationFailed:

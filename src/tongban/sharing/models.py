@@ -38,9 +38,7 @@ class DataResource(TimeStampedModel):
 
     code = models.CharField(_("resource code"), max_length=60)
     version = models.PositiveIntegerField(_("version"), default=1)
-    status = models.CharField(
-        _("status"), max_length=12, choices=ResourceStatus.choices, default=ResourceStatus.DRAFT
-    )
+    status = models.CharField(_("status"), max_length=12, choices=ResourceStatus.choices, default=ResourceStatus.DRAFT)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     name = models.CharField(_("name"), max_length=120)
     name_en = models.CharField(_("English name"), max_length=160, blank=True)
@@ -370,7 +368,9 @@ class Objection(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["log_lane", "log_seq"], name="sharing_objection_one_per_read"),
-            models.CheckConstraint(condition=Q(status__in=ObjectionStatus.values), name="sharing_objection_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=ObjectionStatus.values), name="sharing_objection_status_valid"
+            ),
         ]
 
     def __str__(self) -> str:

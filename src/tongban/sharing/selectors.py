@@ -149,9 +149,7 @@ def requests_for_user(*, user: User) -> QuerySet[DataRequest]:
     qs = DataRequest.objects.select_related("provider", "requester")
     if user.is_superuser:
         return qs
-    departments = list(
-        Department.objects.filter(staff_roles__user=user).values_list("pk", flat=True).distinct()
-    )
+    departments = list(Department.objects.filter(staff_roles__user=user).values_list("pk", flat=True).distinct())
     mine = Q(requester_id__in=departments) | Q(provider_id__in=departments)
     if is_region_data_admin(user=user, region_code=own_region()):
         mine |= Q(status=RequestStatus.DISPUTED, provider_region=own_region())
@@ -243,7 +241,9 @@ def proofs_for_item(*, item_code: str, region_code: str | None = None) -> list[P
     return [p for p in proof_list(region_code=region_code) if item_code in p.item_codes]
 
 
-def proof_for_material(*, item_code: str, material_code: str, region_code: str | None = None) -> ProofRequirement | None:
+def proof_for_material(
+    *, item_code: str, material_code: str, region_code: str | None = None
+) -> ProofRequirement | None:
     for proof in proof_list(region_code=region_code):
         if item_code in proof.item_codes and material_code in proof.material_codes:
             return proof

@@ -15,7 +15,10 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
+from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -24,17 +27,22 @@ from tongban.core.errors import ApplicationError
 from tongban.core.identifiers import is_valid_resident_id, is_valid_uscc
 from tongban.core.workflow import Workflow
 from tongban.regions.models import Department
-from tongban.sharing import connectors, contexts, errors, events, selectors, store
-from tongban.sharing.connectors import FetchRequest, Fetched
+from tongban.sharing import contexts, errors, events, messages, objections, selectors, store
+from tongban.sharing.connectors import registry as connectors
+from tongban.sharing.connectors.base import Fetched, FetchRequest
 from tongban.sharing.constants import (
     LIVE_STATUSES,
+    MANY_DEPARTMENTS,
     MAX_PERIOD_DAYS,
     REQUEST_TRANSITIONS,
     RESOURCE_TRANSITIONS,
+    SPIKE_READS_PER_HOUR,
     VERIFICATION_TRANSITIONS,
     AccessResult,
+    AnomalyKind,
     ConnectorKind,
     ContextKind,
+    ObjectionStatus,
     ProofMode,
     Purpose,
     RequestAction,
@@ -47,7 +55,16 @@ from tongban.sharing.constants import (
     VerificationStatus,
 )
 from tongban.sharing.contexts import AccessContext
-from tongban.sharing.models import DataReceipt, DataRequest, DataResource, ProofRequirement, VerificationTask
+from tongban.sharing.models import (
+    AccessLogEntry,
+    Anomaly,
+    DataReceipt,
+    DataRequest,
+    DataResource,
+    Objection,
+    ProofRequirement,
+    VerificationTask,
+)
 from tongban.sharing.schemas import DecisionIn, RequestIn, ResourceIn
 
 RESOURCE_WORKFLOW: Workflow[DataResource] = Workflow(
@@ -88,31 +105,53 @@ def _resource_problems(data: ResourceIn) -> list[dict[str, str]]:
     problems = []
     names = [f.name for f in data.fields]
     for name in {n for n in names if names.count(n) > 1}:
-        problems.append(_problem("fields", "duplicate_field", gettext("The field “%(name)s” is listed twice.") % {"name": name}))
+        problems.append(
+            _problem("fields", "duplicate_field", gettext("The field “%(name)s” is listed twice.") % {"name": name})
+        )
     key = "id_number" if data.subject_kind == SubjectKind.PERSON else "uscc"
     if data.connector == ConnectorKind.HTTP:
         url = str(data.connector_config.get("base_url", ""))
         if not url.startswith(("http://", "https://")):
             problems.append(
-                _problem("connector_config", "base_url_required", gettext("An HTTP provider needs its base URL (http:// or https://)."))
+                _problem(
+                    "connector_config",
+                    "base_url_required",
+                    gettext("An HTTP provider needs its base URL (http:// or https://)."),
+                )
             )
     if data.connector == ConnectorKind.PEER:
         region = str(data.connector_config.get("region", ""))
         if len(region) != 6 or not region.isdigit() or region == selectors.own_region():
             problems.append(
-                _problem("connector_config", "peer_region_required", gettext("A peer resource needs the six-digit code of another region."))
+                _problem(
+                    "connector_config",
+                    "peer_region_required",
+                    gettext("A peer resource needs the six-digit code of another region."),
+                )
             )
         elif data.provider_region != region:
             problems.append(
-                _problem("provider_region", "provider_not_in_peer", gettext("The provider of a peer resource is a department of that region."))
+                _problem(
+                    "provider_region",
+                    "provider_not_in_peer",
+                    gettext("The provider of a peer resource is a department of that region."),
+                )
             )
     elif data.provider_region != selectors.own_region():
         problems.append(
-            _problem("provider_region", "provider_not_local", gettext("A local or HTTP resource is provided by a department of this region."))
+            _problem(
+                "provider_region",
+                "provider_not_local",
+                gettext("A local or HTTP resource is provided by a department of this region."),
+            )
         )
     if key not in names:
         problems.append(
-            _problem("fields", "subject_field_missing", gettext("The fields must include the subject's identifier (“%(name)s”).") % {"name": key})
+            _problem(
+                "fields",
+                "subject_field_missing",
+                gettext("The fields must include the subject's identifier (“%(name)s”).") % {"name": key},
+            )
         )
     return problems
 
@@ -123,7 +162,9 @@ def resource_draft_save(*, actor: User, data: ResourceIn) -> DataResource:
     provider = selectors.department_get(region_code=data.provider_region, code=data.provider_code)
     problems = _resource_problems(data)
     if provider is None:
-        problems.append(_problem("provider_code", "unknown_department", gettext("No department has this code in this region.")))
+        problems.append(
+            _problem("provider_code", "unknown_department", gettext("No department has this code in this region."))
+        )
     if problems:
         raise errors.resource_invalid(problems)
     assert provider is not None
@@ -149,7 +190,9 @@ def resource_draft_save(*, actor: User, data: ResourceIn) -> DataResource:
     draft = DataResource.objects.select_for_update().filter(code=data.code, status=ResourceStatus.DRAFT).first()
     created = draft is None
     if draft is None:
-        last = DataResource.objects.filter(code=data.code).order_by("-version").values_list("version", flat=True).first()
+        last = (
+            DataResource.objects.filter(code=data.code).order_by("-version").values_list("version", flat=True).first()
+        )
         draft = DataResource.objects.create(
             code=data.code, version=(last or 0) + 1, status=ResourceStatus.DRAFT, created_by=actor, **values
         )
@@ -199,10 +242,22 @@ def _request_problems(data: RequestIn, resource: DataResource, today: dt.date) -
     specs = resource.field_specs()
     unknown = [f for f in data.fields if f not in specs]
     if unknown:
-        problems.append(_problem("fields", "unknown_field", gettext("Not fields of this resource: %(fields)s") % {"fields": ", ".join(unknown)}))
+        problems.append(
+            _problem(
+                "fields",
+                "unknown_field",
+                gettext("Not fields of this resource: %(fields)s") % {"fields": ", ".join(unknown)},
+            )
+        )
     closed = [f for f in data.fields if f in specs and specs[f].get("sharing") == SharingClass.NOT_SHARED]
     if closed:
-        problems.append(_problem("fields", "field_not_shared", gettext("These fields are not shared: %(fields)s") % {"fields": ", ".join(closed)}))
+        problems.append(
+            _problem(
+                "fields",
+                "field_not_shared",
+                gettext("These fields are not shared: %(fields)s") % {"fields": ", ".join(closed)},
+            )
+        )
     if len(set(data.fields)) != len(data.fields):
         problems.append(_problem("fields", "duplicate_field", gettext("A field is listed twice.")))
     if data.period_to < data.period_from:
@@ -220,7 +275,9 @@ def request_submit(*, actor: User, data: RequestIn) -> DataRequest:
     resource = selectors.resource_get(code=data.resource_code)
     requester = selectors.department_get(region_code=selectors.own_region(), code=data.requester_code)
     if requester is None:
-        raise errors.request_invalid([_problem("requester_code", "unknown_department", gettext("No department has this code in this region."))])
+        raise errors.request_invalid(
+            [_problem("requester_code", "unknown_department", gettext("No department has this code in this region."))]
+        )
     if not selectors.can_request_for(user=actor, department=requester):
         raise errors.not_data_admin()
     today = timezone.localdate()
@@ -247,9 +304,7 @@ def request_submit(*, actor: User, data: RequestIn) -> DataRequest:
     )
     events.request_submitted(request=request, actor=actor)
     if request.provider_region != selectors.own_region():
-        from tongban.sharing import federation
-
-        federation.send_request(request=request, actor=actor)
+        messages.send_request(request=request, actor=actor)
     return request
 
 
@@ -259,25 +314,42 @@ def _decision_values(request: DataRequest, decision: DecisionIn, today: dt.date)
     fields = list(decision.fields) or list(request.fields)
     outside = [f for f in fields if f not in request.fields]
     if outside:
-        problems.append(_problem("fields", "field_not_requested", gettext("Only requested fields can be approved: %(fields)s") % {"fields": ", ".join(outside)}))
+        problems.append(
+            _problem(
+                "fields",
+                "field_not_requested",
+                gettext("Only requested fields can be approved: %(fields)s") % {"fields": ", ".join(outside)},
+            )
+        )
     masked = list(decision.masked_fields)
     stray = [f for f in masked if f not in fields]
     if stray:
-        problems.append(_problem("masked_fields", "mask_not_approved", gettext("Only approved fields can be masked: %(fields)s") % {"fields": ", ".join(stray)}))
+        problems.append(
+            _problem(
+                "masked_fields",
+                "mask_not_approved",
+                gettext("Only approved fields can be masked: %(fields)s") % {"fields": ", ".join(stray)},
+            )
+        )
     approved_from = max(request.period_from, today)
     approved_to = decision.approved_to or request.period_to
     if approved_to > request.period_to:
-        problems.append(_problem("approved_to", "period_longer", gettext("An approval cannot last longer than was asked for.")))
+        problems.append(
+            _problem("approved_to", "period_longer", gettext("An approval cannot last longer than was asked for."))
+        )
     if approved_to < approved_from:
         problems.append(_problem("approved_to", "period_reversed", gettext("The period ends before it starts.")))
     if problems:
         raise errors.decision_invalid(problems)
-    return {"approved_fields": fields, "masked_fields": masked, "approved_from": approved_from, "approved_to": approved_to}
+    return {
+        "approved_fields": fields,
+        "masked_fields": masked,
+        "approved_from": approved_from,
+        "approved_to": approved_to,
+    }
 
 
-def _decide(
-    request: DataRequest, *, actor: User | None, action: str, decision: DecisionIn, role: str
-) -> DataRequest:
+def _decide(request: DataRequest, *, actor: User | None, action: str, decision: DecisionIn, role: str) -> DataRequest:
     locked = REQUEST_WORKFLOW.lock(request.pk)  # type: ignore[misc]
     REQUEST_WORKFLOW.check(locked, action)
     changed = ["decision_reason", "decided_by_label", "decided_at", "conditions"]
@@ -287,7 +359,13 @@ def _decide(
             values["masked_fields"] or values["approved_fields"] != list(locked.fields) or decision.approved_to
         ):
             raise errors.decision_invalid(
-                [_problem("action", "conditions_need_conditional", gettext("Fewer fields, masks or a shorter period are conditions: approve with conditions."))]
+                [
+                    _problem(
+                        "action",
+                        "conditions_need_conditional",
+                        gettext("Fewer fields, masks or a shorter period are conditions: approve with conditions."),
+                    )
+                ]
             )
         if action == RequestAction.APPROVE_WITH_CONDITIONS and not (
             decision.conditions.strip()
@@ -295,7 +373,9 @@ def _decide(
             or values["approved_fields"] != list(locked.fields)
             or values["approved_to"] < locked.period_to
         ):
-            raise errors.decision_invalid([_problem("conditions", "conditions_required", gettext("Name the conditions."))])
+            raise errors.decision_invalid(
+                [_problem("conditions", "conditions_required", gettext("Name the conditions."))]
+            )
         for name, value in values.items():
             setattr(locked, name, value)
         changed += list(values)
@@ -319,8 +399,12 @@ def request_decide(*, actor: User, request: DataRequest, decision: DecisionIn) -
     """The provider approves, approves with conditions (fewer fields, masks, a shorter period) or refuses."""
     action = decision.action
     if action not in PROVIDER_ACTIONS:
-        raise errors.decision_invalid([_problem("action", "unknown_action", gettext("Choose approve, approve with conditions or refuse."))])
-    if request.provider_region != selectors.own_region() or not selectors.is_data_admin(user=actor, department=request.provider):
+        raise errors.decision_invalid(
+            [_problem("action", "unknown_action", gettext("Choose approve, approve with conditions or refuse."))]
+        )
+    if request.provider_region != selectors.own_region() or not selectors.is_data_admin(
+        user=actor, department=request.provider
+    ):
         raise errors.not_data_admin()
     return _decide(request, actor=actor, action=action, decision=decision, role="provider")
 
@@ -328,7 +412,9 @@ def request_decide(*, actor: User, request: DataRequest, decision: DecisionIn) -
 @transaction.atomic
 def request_dispute(*, actor: User, request: DataRequest, reason: str) -> DataRequest:
     """The requester contests a refusal or the conditions: the region's data administrator decides."""
-    if request.requester_region != selectors.own_region() or not selectors.can_request_for(user=actor, department=request.requester):
+    if request.requester_region != selectors.own_region() or not selectors.can_request_for(
+        user=actor, department=request.requester
+    ):
         raise errors.not_data_admin()
     if not reason.strip():
         raise errors.reason_required()
@@ -365,14 +451,18 @@ def request_revoke(*, actor: User, request: DataRequest, reason: str) -> DataReq
         raise errors.not_data_admin()
     if not reason.strip():
         raise errors.reason_required()
-    moved = REQUEST_WORKFLOW.transition(request.pk, action=RequestAction.REVOKE, actor=actor, role="provider", reason=reason.strip())
+    moved = REQUEST_WORKFLOW.transition(
+        request.pk, action=RequestAction.REVOKE, actor=actor, role="provider", reason=reason.strip()
+    )
     _tell_other_side(moved, action=RequestAction.REVOKE, actor=actor)
     return moved
 
 
 @transaction.atomic
 def request_withdraw(*, actor: User, request: DataRequest) -> DataRequest:
-    if request.requester_region != selectors.own_region() or not selectors.can_request_for(user=actor, department=request.requester):
+    if request.requester_region != selectors.own_region() or not selectors.can_request_for(
+        user=actor, department=request.requester
+    ):
         raise errors.not_data_admin()
     moved = REQUEST_WORKFLOW.transition(request.pk, action=RequestAction.WITHDRAW, actor=actor, role="requester")
     _tell_other_side(moved, action=RequestAction.WITHDRAW, actor=actor)
@@ -395,9 +485,7 @@ def _tell_other_side(request: DataRequest, *, action: str, actor: User | None) -
     """A cross-region request is kept on both nodes: the move travels to the other one."""
     if request.provider_region == request.requester_region:
         return
-    from tongban.sharing import federation
-
-    federation.send_move(request=request, action=action, actor=actor)
+    messages.send_move(request=request, action=action, actor=actor)
 
 
 def request_apply_remote_move(*, request: DataRequest, action: str, values: dict[str, Any], sender_region: str) -> None:
@@ -413,7 +501,14 @@ def request_apply_remote_move(*, request: DataRequest, action: str, values: dict
     locked = REQUEST_WORKFLOW.lock(request.pk)  # type: ignore[misc]
     REQUEST_WORKFLOW.check(locked, action)
     changed: list[str] = []
-    for name in ("approved_fields", "masked_fields", "conditions", "decision_reason", "dispute_reason", "decided_by_label"):
+    for name in (
+        "approved_fields",
+        "masked_fields",
+        "conditions",
+        "decision_reason",
+        "dispute_reason",
+        "decided_by_label",
+    ):
         if name in values:
             setattr(locked, name, values[name])
             changed.append(name)
@@ -425,7 +520,12 @@ def request_apply_remote_move(*, request: DataRequest, action: str, values: dict
         locked.decided_at = timezone.now()
         changed.append("decided_at")
     REQUEST_WORKFLOW.apply(
-        locked, action=action, actor=None, role=f"peer:{sender_region}", fields=changed, reason=str(values.get("reason", ""))
+        locked,
+        action=action,
+        actor=None,
+        role=f"peer:{sender_region}",
+        fields=changed,
+        reason=str(values.get("reason", "")),
     )
 
 
@@ -525,7 +625,8 @@ def check_approval(*, read: _Read, resource: DataResource, today: dt.date) -> tu
             read.approval_number = latest.number
             raise errors.approval_revoked()
         if latest is not None and (
-            latest.status == RequestStatus.EXPIRED or (latest.status in LIVE_STATUSES and latest.approved_to and latest.approved_to < today)
+            latest.status == RequestStatus.EXPIRED
+            or (latest.status in LIVE_STATUSES and latest.approved_to and latest.approved_to < today)
         ):
             read.approval_number = latest.number
             raise errors.approval_expired()
@@ -560,7 +661,6 @@ def _check_context(read: _Read) -> None:
 
 def _sign_receipt(values: dict[str, Any]) -> tuple[str, str]:
     from tongban.federation import signing
-
     from tongban.sharing.constants import RECEIPT_TYP
 
     return signing.sign_payload(values, typ=RECEIPT_TYP)
@@ -646,7 +746,9 @@ def exchange_read(
     if not read.fields:  # a peer answered the fields its approval allows
         read.fields = list(fetched.data)
     data = {f: (mask(v) if f in masked else v) for f, v in fetched.data.items() if f in read.fields}
-    return _finish(read, resource, fetched, data, keep_receipt=keep_receipt, material_code=material_code, consent_by=consent_by)
+    return _finish(
+        read, resource, fetched, data, keep_receipt=keep_receipt, material_code=material_code, consent_by=consent_by
+    )
 
 
 def _finish(
@@ -721,7 +823,6 @@ def _finish(
     )
 
 
-
 # ================================================================ the provider's side of cross-region work
 
 
@@ -734,11 +835,17 @@ def request_receive_remote(*, payload: dict[str, Any], sender_region: str) -> Da
     if existing is not None:
         return existing
     resource = selectors.resource_find(code=str(payload.get("resource_code", "")))
-    if resource is None or resource.connector == ConnectorKind.PEER or resource.provider.region_id != selectors.own_region():
+    if (
+        resource is None
+        or resource.connector == ConnectorKind.PEER
+        or resource.provider.region_id != selectors.own_region()
+    ):
         raise errors.resource_not_found()
     requester = selectors.department_get(region_code=sender_region, code=str(payload.get("requester_code", "")))
     if requester is None:
-        raise errors.request_invalid([_problem("requester_code", "unknown_department", gettext("No department has this code in this region."))])
+        raise errors.request_invalid(
+            [_problem("requester_code", "unknown_department", gettext("No department has this code in this region."))]
+        )
     try:
         data = RequestIn(
             resource_code=resource.code,
@@ -857,7 +964,9 @@ VERIFICATION_WORKFLOW: Workflow[VerificationTask] = Workflow(
 
 def verification_covers(context_id: str, subject_id: str, department_id: int) -> bool | None:
     """A verification task is a read context for its own subject, for its checking department."""
-    task = VerificationTask.objects.filter(number=context_id).values_list("subject_id", "department_id", "status").first()
+    task = (
+        VerificationTask.objects.filter(number=context_id).values_list("subject_id", "department_id", "status").first()
+    )
     if task is None:
         return None
     return task[0] == subject_id and task[1] == department_id and task[2] == VerificationStatus.OPEN
@@ -931,3 +1040,169 @@ def verification_conclude(*, actor: User, task: VerificationTask, confirmed: boo
         change=note,
         reason=outcome.strip(),
     )
+
+
+# ================================================================ the data tracker: objections
+
+
+def parse_read_id(read_id: str) -> tuple[int, int]:
+    lane, _sep, seq = (read_id or "").partition("-")
+    if not (lane.isdigit() and seq.isdigit()) or len(read_id) > 30:
+        raise errors.read_not_found()
+    return int(lane), int(seq)
+
+
+@transaction.atomic
+def objection_raise(*, actor: User, lane: int, seq: int, reason: str) -> Objection:
+    """Object to one read of one's own data (or of an enterprise one acts for): a 12345 complaint
+    linked to the read is opened in the same transaction (``objections``)."""
+    subjects = selectors.subject_ids_for(actor)
+    entry = selectors.read_get(lane=lane, seq=seq, subject_ids=subjects)
+    if Objection.objects.filter(log_lane=lane, log_seq=seq).exists():
+        raise errors.already_objected()
+    opener = objections.opener()
+    if opener is None:
+        raise errors.objections_unavailable()
+    reason = (reason or "").strip()[:1000]
+    resource = selectors.resource_versions(code=entry.resource_code).first()
+    notice = objections.ObjectionNotice(
+        user=actor,
+        read_id=f"{lane}-{seq}",
+        subject_id=entry.subject_id,
+        resource_name=resource.name if resource is not None else entry.resource_code,
+        department_label=entry.department_label,
+        department_id=entry.department_id if entry.requester_region == selectors.own_region() else 0,
+        occurred_at=timezone.localtime(entry.occurred_at).strftime("%Y-%m-%d %H:%M"),
+        purpose=str(Purpose(entry.purpose).label) if entry.purpose in Purpose.values else entry.purpose,
+        context=f"{entry.context_kind}:{entry.context_id}" if entry.context_kind else "",
+        fields=entry.field_list,
+        reason=reason,
+    )
+    ticket_number = opener(notice)
+    objection = Objection.objects.create(
+        subject_id=entry.subject_id,
+        user=actor,
+        log_lane=lane,
+        log_seq=seq,
+        reason=reason,
+        status=ObjectionStatus.TICKET_OPENED,
+        ticket_number=ticket_number[:40],
+    )
+    events.objection_raised(objection=objection, actor=actor)
+    return objection
+
+
+# ================================================================ supervision: anomalies
+
+
+def anomalies_scan(*, since: dt.datetime, until: dt.datetime | None = None) -> list[Anomaly]:
+    """Find reads supervisors should look at, in ``since``…``until`` (each kept once: per read, per user
+    and hour, per subject and day):
+
+    - a read whose context no longer vouches for it (no such case, or it does not cover the subject);
+    - a user reading more than ``SPIKE_READS_PER_HOUR`` records in one hour;
+    - one subject read by ``MANY_DEPARTMENTS`` or more departments.
+    """
+    until = until or timezone.now()
+    reads = AccessLogEntry.objects.filter(
+        occurred_at__gte=since, occurred_at__lt=until, result__in=[AccessResult.OK, AccessResult.NO_RECORD]
+    )
+    found: list[Anomaly] = []
+
+    def keep(kind: str, key: str, detail: dict[str, Any], start: dt.datetime, end: dt.datetime) -> None:
+        anomaly, created = Anomaly.objects.get_or_create(
+            kind=kind, key=key[:120], window_start=start, defaults={"detail": detail, "window_end": end}
+        )
+        if created:
+            found.append(anomaly)
+
+    for entry in reads.filter(requester_region=selectors.own_region()).iterator():
+        covers = contexts.resolver(entry.context_kind)
+        answer = covers(entry.context_id, entry.subject_id, entry.department_id) if covers is not None else None
+        if covers is None or answer is None:
+            keep(
+                AnomalyKind.NO_MATCHING_CONTEXT,
+                f"{entry.lane}-{entry.seq}",
+                {
+                    "actor": entry.actor_label,
+                    "department": entry.department_label,
+                    "resource": entry.resource_code,
+                    "subject": entry.subject_id,
+                    "context": f"{entry.context_kind}:{entry.context_id}",
+                },
+                entry.occurred_at,
+                entry.occurred_at,
+            )
+    limit = int(getattr(settings, "TONGBAN_SHARING_SPIKE_READS_PER_HOUR", SPIKE_READS_PER_HOUR))
+    hourly = (
+        reads.exclude(actor_id=0)
+        .annotate(hour=TruncHour("occurred_at"))
+        .values("actor_id", "actor_label", "hour")
+        .annotate(n=Count("id"))
+        .filter(n__gt=limit)
+    )
+    for row in hourly:
+        keep(
+            AnomalyKind.VOLUME_SPIKE,
+            f"{row['actor_id']}@{row['hour']:%Y%m%d%H}",
+            {"actor": row["actor_label"], "reads": row["n"], "limit": limit},
+            row["hour"],
+            row["hour"] + dt.timedelta(hours=1),
+        )
+    many = int(getattr(settings, "TONGBAN_SHARING_MANY_DEPARTMENTS", MANY_DEPARTMENTS))
+    day = timezone.localtime(until).replace(hour=0, minute=0, second=0, microsecond=0)  # reported once a day
+    spread = (
+        reads.values("subject_id")
+        .annotate(departments=Count("department_label", distinct=True))
+        .filter(departments__gte=many)
+    )
+    for subject in [str(r["subject_id"]) for r in spread]:
+        labels = sorted(set(reads.filter(subject_id=subject).values_list("department_label", flat=True)))
+        keep(
+            AnomalyKind.MANY_DEPARTMENTS,
+            subject,
+            {"subject": subject, "departments": labels},
+            day,
+            day + dt.timedelta(days=1),
+        )
+    return found
+
+
+# ================================================================ receipts: checking their signatures
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    valid: bool
+    kid: str
+    signer_region: str
+    detail: str
+
+
+def receipt_check(*, receipt: DataReceipt) -> ReceiptCheck:
+    """Verify a receipt's JWS with the signer's key (this node's published keys, or the peer's pinned
+    ones) and that it signs exactly the data shown."""
+    from tongban.federation import selectors as federation_selectors
+    from tongban.federation import signing
+
+    def answer(valid: bool, detail: str) -> ReceiptCheck:
+        return ReceiptCheck(valid=valid, kid=receipt.kid, signer_region=receipt.signer_region, detail=detail)
+
+    try:
+        if receipt.signer_region == selectors.own_region():
+            keys = {str(k.get("kid")): k for k in signing.own_bundle()["peers"][0]["keys"]}
+            jwk = keys.get(receipt.kid)
+        else:
+            peer = federation_selectors.peer_get(region_code=receipt.signer_region)
+            key = peer.keys.filter(kid=receipt.kid).first()
+            jwk = dict(key.public_jwk) if key is not None else None
+        if jwk is None:
+            return answer(False, gettext("The key that signed this data is not known here."))
+        payload = signing.verify(receipt.token, jwk)
+    except (ApplicationError, signing.JoseError, ValueError, KeyError, IndexError) as exc:
+        return answer(False, str(exc)[:200])
+    signed = payload.get("payload", payload)
+    signed_data = signed.get("data") if isinstance(signed, dict) else None
+    if not isinstance(signed_data, dict) or any(signed_data.get(k) != v for k, v in receipt.data.items()):
+        return answer(False, gettext("The signature does not cover the data shown."))
+    return answer(True, gettext("The signature is valid and covers the data shown."))

@@ -133,9 +133,8 @@ def append(entry: Entry) -> AccessLogEntry:
     digest = entry_hash(values)
     columns = [*CANONICAL_COLUMNS, "prev_hash", "hash"]
     row = AccessLogEntry(**{k: v for k, v in values.items()}, hash=digest)
-    params = [
-        AccessLogEntry._meta.get_field(name).get_db_prep_save(getattr(row, name), conn) for name in columns
-    ]
+    concrete = {f.name: f for f in AccessLogEntry._meta.concrete_fields}
+    params = [concrete[name].get_db_prep_save(getattr(row, name), conn) for name in columns]
     insert = (
         f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in columns)}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(columns))}) RETURNING {connection.ops.quote_name('id')}"

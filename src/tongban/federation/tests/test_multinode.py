@@ -214,6 +214,11 @@ def _migrated_template(cache: Path) -> Path:
     return template
 
 
+def migrated_template(cache: Path) -> Path:
+    """A migrated SQLite database to copy for each node, kept in ``cache`` per set of migrations."""
+    return _migrated_template(cache)
+
+
 @dataclass
 class Fake:
     """A peer that exists only as a key pair the test holds, pinned at B through a trust bundle."""

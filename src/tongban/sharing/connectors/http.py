@@ -17,7 +17,7 @@ from urllib.parse import quote
 import httpx
 
 from tongban.sharing import errors
-from tongban.sharing.connectors import FetchRequest, Fetched
+from tongban.sharing.connectors.base import Fetched, FetchRequest
 from tongban.sharing.constants import HTTP_DEFAULT_RETRIES, HTTP_DEFAULT_TIMEOUT, ConnectorKind
 
 

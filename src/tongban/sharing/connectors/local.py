@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tongban.sharing.connectors import FetchRequest, Fetched
+from tongban.sharing.connectors.base import Fetched, FetchRequest
 from tongban.sharing.constants import ConnectorKind
 from tongban.sharing.models import ProviderRecord
 
@@ -19,4 +19,6 @@ class LocalConnector:
         if row is None:
             return Fetched(found=False)
         data, updated = row
-        return Fetched(found=True, data={f: data.get(f) for f in request.fields if f in data}, source_updated_at=updated)
+        return Fetched(
+            found=True, data={f: data.get(f) for f in request.fields if f in data}, source_updated_at=updated
+        )

@@ -79,9 +79,20 @@ def request_in(code: str, fields: list[str], *, requester: str = "psb", **overri
     return RequestIn(**values)
 
 
-def approve(world: World, code: str, fields: list[str], *, masked: list[str] | None = None, requester: Department | None = None, **request: Any) -> DataRequest:
+def approve(
+    world: World,
+    code: str,
+    fields: list[str],
+    *,
+    masked: list[str] | None = None,
+    requester: Department | None = None,
+    **request: Any,
+) -> DataRequest:
     dept = requester or world.psb
-    req = services.request_submit(actor=world.requester if dept == world.psb else world.region_admin, data=request_in(code, fields, requester=dept.code, **request))
+    req = services.request_submit(
+        actor=world.requester if dept == world.psb else world.region_admin,
+        data=request_in(code, fields, requester=dept.code, **request),
+    )
     action = RequestAction.APPROVE_WITH_CONDITIONS if masked else RequestAction.APPROVE
     return services.request_decide(
         actor=world.provider_admin,
@@ -110,3 +121,8 @@ def records(db: Any) -> None:
     """Tianjin's front-end tables as the demo loads them."""
     for code, subject, data in demo_records("120000", today=timezone.localdate(), synthetic=5):
         ProviderRecord.objects.create(resource_code=code, subject_id=subject, data=data)
+
+
+def detail_codes(error: Exception) -> list[str]:
+    details = getattr(error, "details", None) or []
+    return [str(d["code"]) for d in details if isinstance(d, dict)]

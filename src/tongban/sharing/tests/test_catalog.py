@@ -9,7 +9,7 @@ from tongban.core.models import AuditEvent
 from tongban.sharing import selectors, services
 from tongban.sharing.constants import ConnectorKind, ResourceStatus
 from tongban.sharing.models import DataResource
-from tongban.sharing.tests.conftest import World, publish, resource_in
+from tongban.sharing.tests.conftest import World, detail_codes, publish, resource_in
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,9 @@ def test_a_resource_is_published_and_a_new_version_supersedes_it(world: World) -
 
 def test_saving_a_draft_twice_updates_it(world: World) -> None:
     draft = services.resource_draft_save(actor=world.region_admin, data=resource_in("mz_hydj"))
-    again = services.resource_draft_save(actor=world.region_admin, data=resource_in("mz_hydj", name="婚姻登记信息（新）"))
+    again = services.resource_draft_save(
+        actor=world.region_admin, data=resource_in("mz_hydj", name="婚姻登记信息（新）")
+    )
     assert again.pk == draft.pk and again.name == "婚姻登记信息（新）"
     assert DataResource.objects.filter(code="mz_hydj").count() == 1
 
@@ -63,26 +65,28 @@ def test_bad_resources_are_refused_with_stable_codes_and_nothing_is_saved(world:
     with pytest.raises(ValidationFailed) as refused:
         services.resource_draft_save(actor=world.region_admin, data=duplicate)
     assert refused.value.code == "resource_invalid"
-    assert {d["code"] for d in refused.value.details} == {"duplicate_field"}  # type: ignore[union-attr]
+    assert set(detail_codes(refused.value)) == {"duplicate_field"}
     # an HTTP provider without its URL, and a provider that does not exist
     with pytest.raises(ValidationFailed) as refused:
         services.resource_draft_save(
             actor=world.region_admin, data=resource_in("mz_hydj", connector=ConnectorKind.HTTP, provider_code="nope")
         )
-    codes = {d["code"] for d in refused.value.details}  # type: ignore[union-attr]
+    codes = set(detail_codes(refused.value))
     assert codes == {"base_url_required", "unknown_department"}
     # the subject's identifier is missing
     without_key = resource_in("mz_hydj", fields=[f for f in spec.fields if f.name != "id_number"])
     with pytest.raises(ValidationFailed) as refused:
         services.resource_draft_save(actor=world.region_admin, data=without_key)
-    assert refused.value.details[0]["code"] == "subject_field_missing"  # type: ignore[index]
+    assert detail_codes(refused.value)[0] == "subject_field_missing"
     # a peer resource must name another region, whose department provides it
     with pytest.raises(ValidationFailed) as refused:
         services.resource_draft_save(
             actor=world.region_admin,
-            data=resource_in("rs_sbjf", code="bj_rs_sbjf", connector=ConnectorKind.PEER, connector_config={"region": "120000"}),
+            data=resource_in(
+                "rs_sbjf", code="bj_rs_sbjf", connector=ConnectorKind.PEER, connector_config={"region": "120000"}
+            ),
         )
-    assert refused.value.details[0]["code"] == "peer_region_required"  # type: ignore[index]
+    assert detail_codes(refused.value)[0] == "peer_region_required"
     assert not DataResource.objects.exists()
     assert str(refused.value.message) == "数据资源有不合规的内容。"
 

@@ -21,14 +21,25 @@ pytestmark = pytest.mark.django_db
 FIELDS = ["id_number", "certificate_number", "baby_name", "birth_date", "mother_name", "father_name"]
 
 
-def _task(world: World, subject: str = ZHANG_WEI) -> VerificationTask:
-    proof = ProofRequirement.objects.create(
-        region_id="120000", code="csyxzm", name="出生医学证明", issuer="助产机构", legal_basis="《母婴保健法》",
-        mode=ProofMode.COMMITMENT, resource_code="wj_csyxzm", verify_fields=["certificate_number", "baby_name"],
+def commitment_task(world: World, subject: str = ZHANG_WEI) -> VerificationTask:
+    proof, _ = ProofRequirement.objects.get_or_create(
+        region_id="120000",
+        code="csyxzm",
+        name="出生医学证明",
+        issuer="助产机构",
+        legal_basis="《母婴保健法》",
+        mode=ProofMode.COMMITMENT,
+        resource_code="wj_csyxzm",
+        verify_fields=["certificate_number", "baby_name"],
     )
     return services.verification_open(
-        actor=world.reviewer, proof=proof, subject_id=subject, subject_name="张伟", department=world.psb,
-        origin_kind="case", origin_id="TEST-1",
+        actor=world.reviewer,
+        proof=proof,
+        subject_id=subject,
+        subject_name="张伟",
+        department=world.psb,
+        origin_kind="case",
+        origin_id="TEST-1",
     )
 
 
@@ -58,7 +69,7 @@ def test_a_read_returns_only_approved_fields_masked_as_approved_and_is_logged(wo
     # given an approval with a masked field and a verification task about 张伟
     publish(world, "wj_csyxzm")
     approve(world, "wj_csyxzm", FIELDS, masked=["mother_name"])
-    task = _task(world)
+    task = commitment_task(world)
     # when the reviewer reads 张伟's birth certificate for the task
     result = _read(world, task, keep_receipt=True)
     # then the approved fields come back, the mother's name masked, and the read is in the log
@@ -67,7 +78,11 @@ def test_a_read_returns_only_approved_fields_masked_as_approved_and_is_logged(wo
     assert result.labels["baby_name"] == "新生儿姓名"
     entry = AccessLogEntry.objects.get(lane=result.log_lane, seq=result.log_seq)
     assert (entry.result, entry.subject_id, entry.purpose, entry.context_kind, entry.context_id) == (
-        AccessResult.OK, ZHANG_WEI, "licensing", "verification", task.number
+        AccessResult.OK,
+        ZHANG_WEI,
+        "licensing",
+        "verification",
+        task.number,
     )
     assert entry.field_list == ["certificate_number", "baby_name", "mother_name"]
     assert entry.department_label == world.psb.name and entry.approval_number.startswith("SQ-120000-")
@@ -80,8 +95,8 @@ def test_a_read_returns_only_approved_fields_masked_as_approved_and_is_logged(wo
 def test_no_record_is_a_logged_answer_not_an_error(world: World, records: None) -> None:
     publish(world, "wj_csyxzm")
     approve(world, "wj_csyxzm", FIELDS)
-    task = _task(world, subject="120116199501080246")  # 李娜 has no child
-    assert task.subject_id == "120116199501080246"
+    task = commitment_task(world, subject="120116199501080243")  # 李娜 has no child
+    assert task.subject_id == "120116199501080243"
     result = _read(world, task, subject_id=task.subject_id)
     assert not result.found and result.data == {}
     assert AccessLogEntry.objects.get(lane=result.log_lane, seq=result.log_seq).result == AccessResult.NO_RECORD
@@ -90,7 +105,7 @@ def test_no_record_is_a_logged_answer_not_an_error(world: World, records: None) 
 def test_each_bad_read_is_refused_with_its_code_and_logged(world: World, records: None) -> None:
     publish(world, "wj_csyxzm")
     approval = approve(world, "wj_csyxzm", ["id_number", "certificate_number", "baby_name", "mother_name"])
-    task = _task(world)
+    task = commitment_task(world)
     assert _refused(world, task, purpose="").code == "purpose_required"
     assert _refused(world, None).code == "context_required"
     assert _refused(world, task, context=AccessContext(kind="case", id="X")).code == "unknown_context_kind"
@@ -105,7 +120,11 @@ def test_each_bad_read_is_refused_with_its_code_and_logged(world: World, records
     services.request_revoke(actor=world.provider_admin, request=approval, reason="停止共享")
     assert _refused(world, task).code == "approval_revoked"
     refusals = AccessLogEntry.objects.filter(result=AccessResult.REFUSED)
-    assert set(refusals.values_list("error_code", flat=True)) >= {"purpose_required", "approval_revoked", "fields_not_approved"}
+    assert set(refusals.values_list("error_code", flat=True)) >= {
+        "purpose_required",
+        "approval_revoked",
+        "fields_not_approved",
+    }
     assert not DataReceipt.objects.exists()
     # and the refusals' messages are in Chinese
     assert str(_refused(world, None).message) == "读取数据须说明用途所在的办理事项（办件、工单、核查任务或待遇核定）。"
@@ -114,7 +133,7 @@ def test_each_bad_read_is_refused_with_its_code_and_logged(world: World, records
 def test_an_expired_approval_is_refused(world: World, records: None) -> None:
     publish(world, "wj_csyxzm")
     approval = approve(world, "wj_csyxzm", FIELDS, period_to=timezone.localdate() + dt.timedelta(days=3))
-    task = _task(world)
+    task = commitment_task(world)
     services.approvals_expire(today=timezone.localdate() + dt.timedelta(days=10))
     approval.refresh_from_db()
     assert approval.status == "expired"
@@ -124,7 +143,7 @@ def test_an_expired_approval_is_refused(world: World, records: None) -> None:
 def test_the_log_is_a_verifiable_chain_and_tampering_is_found(world: World, records: None) -> None:
     publish(world, "wj_csyxzm")
     approve(world, "wj_csyxzm", FIELDS)
-    task = _task(world)
+    task = commitment_task(world)
     for _ in range(3):
         _read(world, task)
     _refused(world, task, purpose="")
@@ -149,7 +168,7 @@ def test_the_log_is_a_verifiable_chain_and_tampering_is_found(world: World, reco
 def test_the_log_cannot_be_changed_through_the_orm(world: World, records: None) -> None:
     publish(world, "wj_csyxzm")
     approve(world, "wj_csyxzm", FIELDS)
-    result = _read(world, _task(world))
+    result = _read(world, commitment_task(world))
     entry = AccessLogEntry.objects.get(lane=result.log_lane, seq=result.log_seq)
     with pytest.raises(RuntimeError):
         entry.save()
@@ -160,7 +179,7 @@ def test_the_log_cannot_be_changed_through_the_orm(world: World, records: None) 
 def test_a_verification_task_is_concluded_through_the_kernel(world: World, records: None) -> None:
     publish(world, "wj_csyxzm")
     approve(world, "wj_csyxzm", FIELDS, purposes=["commitment_check"])
-    task = _task(world)
+    task = commitment_task(world)
     result = services.verification_check(actor=world.reviewer, task=task)
     assert result.data == {"certificate_number": "Q120012345", "baby_name": "张一诺"}
     done = services.verification_conclude(actor=world.reviewer, task=task, confirmed=True, outcome="与出生医学证明一致")
