@@ -448,7 +448,7 @@ MARRIAGE_OFFICE = {
 }
 
 
-def _demo_world() -> tuple[list[Person], list[Birth], list[Company]]:
+def demo_world() -> tuple[list[Person], list[Birth], list[Company]]:
     """The demo accounts' people and enterprises, with their families (see the module's docstring)."""
     zw = rid("120101", dt.date(1985, 11, 20), 13)  # 张伟 (tj_resident_1)
     sl = rid("120103", dt.date(1987, 6, 15), 26)  # 孙丽, his wife
@@ -977,7 +977,7 @@ def person_records(
 
 def demo_records(region: str, *, today: dt.date, synthetic: int = 40) -> list[tuple[str, str, dict[str, Any]]]:
     """The records a node of ``region`` holds: its own people and enterprises (and synthetic ones)."""
-    people, births, companies = _demo_world()
+    people, births, companies = demo_world()
     prefix = region[:2]
     mine = [p for p in people if p.county[:2] == prefix] + synthetic_people(region, synthetic)
     mine_ids = {p.id_number for p in mine}
