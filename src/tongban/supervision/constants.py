@@ -46,6 +46,7 @@ RECTIFICATION_TRANSITIONS: dict[RectificationAction, tuple[frozenset[str], Recti
 
 class CreditKind(models.TextChoices):
     FALSE_COMMITMENT = "false_commitment", _("False commitment")
+    INSPECTION_FINDING = "inspection_finding", _("Finding of a random inspection")
     OTHER = "other", _("Other dishonesty")
 
 
@@ -53,3 +54,59 @@ class CreditKind(models.TextChoices):
 BAD_RATING_MAX_STARS = 2
 # Working days a department has to rectify a bad rating.
 RECTIFICATION_WORKING_DAYS = 15
+
+
+# ------------------------------------------------------------------ 双随机一公开 (random inspections)
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    COMMITTED = "committed", _("Lists frozen, seed committed")
+    DRAWN = "drawn", _("Drawn")
+    CLOSED = "closed", _("Closed")
+
+
+class PlanAction(models.TextChoices):
+    COMMIT = "commit", _("Freeze the lists and commit the seed")
+    DRAW = "draw", _("Draw")
+    CLOSE = "close", _("Close")
+
+
+class InspectionStatus(models.TextChoices):
+    ASSIGNED = "assigned", _("Assigned")
+    RECORDED = "recorded", _("Result recorded")
+
+
+class InspectionAction(models.TextChoices):
+    RECORD = "record", _("Record the result")
+
+
+class InspectionResult(models.TextChoices):
+    NO_PROBLEM = "no_problem", _("No problem found")
+    PROBLEMS_FOUND = "problems_found", _("Problems found, rectification ordered")
+    VIOLATION = "violation", _("Violation found, case filed")
+    NOT_FOUND = "not_found", _("Not found at the registered address")
+    CLOSED_BUSINESS = "closed_business", _("Business closed")
+
+
+# Results that count against a target's credit.
+ADVERSE_RESULTS = frozenset({InspectionResult.PROBLEMS_FOUND, InspectionResult.VIOLATION, InspectionResult.NOT_FOUND})
+
+
+class AvoidReason(models.TextChoices):
+    DECLARED = "declared", _("Declared conflict of interest")
+    RELATIONSHIP = "relationship", _("Relationship with the enterprise")
+    RECENT = "recent", _("Inspected the same target recently")
+
+
+# The one transition table of inspection plans and of inspections (tongban.core.workflow).
+PLAN_TRANSITIONS = {
+    PlanAction.COMMIT: ({PlanStatus.DRAFT}, PlanStatus.COMMITTED),
+    PlanAction.DRAW: ({PlanStatus.COMMITTED}, PlanStatus.DRAWN),
+    PlanAction.CLOSE: ({PlanStatus.DRAWN}, PlanStatus.CLOSED),
+}
+INSPECTION_TRANSITIONS = {
+    InspectionAction.RECORD: ({InspectionStatus.ASSIGNED}, InspectionStatus.RECORDED),
+}
+# Default period within which an inspector is not drawn again for the same target (months).
+DEFAULT_AVOID_MONTHS = 12

@@ -7,7 +7,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from tongban.supervision.constants import CreditKind, RectificationStatus
+from tongban.supervision.constants import (
+    DEFAULT_AVOID_MONTHS,
+    AvoidReason,
+    CreditKind,
+    InspectionResult,
+    InspectionStatus,
+    PlanStatus,
+    RectificationStatus,
+)
 
 
 class Rating(models.Model):
@@ -77,7 +85,15 @@ class CreditRecord(models.Model):
     """A record in a subject's credit file (信用记录), e.g. a commitment found false."""
 
     subject = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="credit_records", verbose_name=_("subject")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_records",
+        verbose_name=_("subject"),
+    )
+    uscc = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True, db_index=True, help_text=_("for an enterprise")
     )
     enterprise = models.ForeignKey(
         "accounts.Enterprise",
@@ -114,7 +130,191 @@ class CreditRecord(models.Model):
         verbose_name = _("credit record")
         verbose_name_plural = _("credit records")
         ordering = ["-created_at", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(kind__in=CreditKind.values), name="credit_kind_valid")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=CreditKind.values), name="credit_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(subject__isnull=False) | ~Q(uscc=""), name="credit_record_has_subject_or_uscc"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} · {self.get_kind_display()}"
+
+
+# ------------------------------------------------------------------ 双随机一公开 (random inspections)
+
+
+class InspectionTarget(models.Model):
+    """An entry of the region's list of inspection targets (检查对象名录): an enterprise."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    uscc = models.CharField(_("unified social credit code"), max_length=18)
+    name = models.CharField(_("name"), max_length=200)
+    industry = models.CharField(_("industry"), max_length=60, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inspection target")
+        verbose_name_plural = _("inspection targets")
+        ordering = ["uscc"]
+        constraints = [models.UniqueConstraint(fields=["region", "uscc"], name="inspection_target_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.uscc})"
+
+
+class Inspector(models.Model):
+    """An entry of the region's list of law-enforcement inspectors (执法检查人员名录)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("staff member")
+    )
+    department = models.ForeignKey(
+        "regions.Department", on_delete=models.PROTECT, related_name="+", verbose_name=_("department")
+    )
+    qualifications = models.JSONField(_("matters qualified for"), default=list, blank=True)
+    related_usccs = models.JSONField(
+        _("enterprises related to the inspector"),
+        default=list,
+        blank=True,
+        help_text=_("former employers, relatives' enterprises: never drawn for them"),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("inspector")
+        verbose_name_plural = _("inspectors")
+        ordering = ["department_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "department"], name="inspector_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.department}"
+
+
+class InspectorConflict(models.Model):
+    """A conflict of interest an inspector declared for a target: never drawn for it."""
+
+    inspector = models.ForeignKey(Inspector, on_delete=models.CASCADE, related_name="conflicts")
+    target = models.ForeignKey(InspectionTarget, on_delete=models.CASCADE, related_name="conflicts")
+    reason = models.CharField(_("reason"), max_length=500)
+    declared_at = models.DateTimeField(_("declared at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("declared conflict")
+        verbose_name_plural = _("declared conflicts")
+        constraints = [models.UniqueConstraint(fields=["inspector", "target"], name="inspector_conflict_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.inspector} ≠ {self.target}"
+
+
+class InspectionPlan(models.Model):
+    """A random inspection plan: matters, scope, ratio and period; its lists frozen and its seed committed
+    before the draw, the seed revealed with the draw (``core.inspection_draw``)."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    department = models.ForeignKey(
+        "regions.Department", on_delete=models.PROTECT, related_name="+", verbose_name=_("organising department")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    matters = models.JSONField(_("matters inspected"), default=list)
+    industry = models.CharField(_("industry in scope"), max_length=60, blank=True, help_text=_("blank: all"))
+    ratio_bp = models.PositiveIntegerField(_("ratio (hundredths of a percent)"))
+    team_size = models.PositiveSmallIntegerField(_("inspectors per target"), default=2)
+    avoid_months = models.PositiveSmallIntegerField(
+        _("months before the same target again"), default=DEFAULT_AVOID_MONTHS
+    )
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    status = models.CharField(_("status"), max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    commitment = models.CharField(_("seed commitment (SHA-256)"), max_length=64, blank=True)
+    seed = models.CharField(_("seed (revealed with the draw)"), max_length=64, blank=True)
+    frozen = models.JSONField(_("published lists"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+    drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("random inspection plan")
+        verbose_name_plural = _("random inspection plans")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=PlanStatus.values), name="inspection_plan_status_valid"),
+            models.CheckConstraint(condition=Q(ratio_bp__gte=1, ratio_bp__lte=10000), name="inspection_plan_ratio"),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="inspection_plan_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def stream(self) -> str:
+        return f"inspection-plan:{self.pk}"
+
+    @property
+    def ratio_percent(self) -> str:
+        whole, rest = divmod(self.ratio_bp, 100)
+        return f"{whole}.{rest:02d}".rstrip("0").rstrip(".")
+
+
+class Inspection(models.Model):
+    """One drawn target of a plan with its team of inspectors, and the published result."""
+
+    plan = models.ForeignKey(InspectionPlan, on_delete=models.CASCADE, related_name="inspections")
+    position = models.PositiveIntegerField(_("position in the draw"))
+    target = models.ForeignKey(InspectionTarget, on_delete=models.PROTECT, related_name="inspections")
+    team = models.ManyToManyField(Inspector, related_name="inspections", verbose_name=_("inspectors"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=InspectionStatus.choices, default=InspectionStatus.ASSIGNED
+    )
+    result = models.CharField(_("result"), max_length=20, choices=InspectionResult.choices, blank=True)
+    findings = models.TextField(_("findings"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        ordering = ["plan_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "position"], name="inspection_position_unique"),
+            models.UniqueConstraint(fields=["plan", "target"], name="inspection_target_once_per_plan"),
+            models.CheckConstraint(condition=Q(status__in=InspectionStatus.values), name="inspection_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} · {self.target}"
+
+    @property
+    def stream(self) -> str:
+        return f"inspection-plan:{self.plan_id}"
+
+
+class AvoidPair(models.Model):
+    """Why an inspector was kept away from a target in a plan's draw (published with the lists)."""
+
+    plan = models.ForeignKey(InspectionPlan, on_delete=models.CASCADE, related_name="avoid_pairs")
+    inspector = models.ForeignKey(Inspector, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(InspectionTarget, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=12, choices=AvoidReason.choices)
+
+    class Meta:
+        verbose_name = _("avoidance")
+        verbose_name_plural = _("avoidances")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "inspector", "target", "reason"], name="avoid_pair_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inspector} ≠ {self.target} ({self.get_reason_display()})"

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.constants import StaffRoleKind
 from tongban.accounts.models import StaffRole, User
-from tongban.core.errors import NotFound
-from tongban.supervision.models import CreditRecord, Rating, RectificationTask
+from tongban.core import inspection_draw
+from tongban.core.errors import Conflict, NotFound
+from tongban.supervision.constants import PlanStatus
+from tongban.supervision.models import (
+    CreditRecord,
+    Inspection,
+    InspectionPlan,
+    Inspector,
+    Rating,
+    RectificationTask,
+)
 
 
 def rectification_tasks_for(*, user: User, status: str | None = None) -> QuerySet[RectificationTask]:
@@ -36,3 +48,78 @@ def rating_for_case(*, case_id: int) -> Rating | None:
 
 def credit_records_for(*, subject: User) -> QuerySet[CreditRecord]:
     return CreditRecord.objects.filter(subject=subject).order_by("-created_at")
+
+
+# ------------------------------------------------------------------ what is published
+
+
+def published_draw(plan: InspectionPlan) -> dict[str, Any]:
+    """The draw as published (``draw.json``): what ``scripts/verify_draw.py`` recomputes."""
+    if plan.status not in (PlanStatus.DRAWN, PlanStatus.CLOSED):
+        raise Conflict(_("The plan has not been drawn yet."), code="not_drawn")
+    frozen = plan.frozen
+    assignments = []
+    for inspection in plan.inspections.order_by("position").prefetch_related("team"):
+        assignments.append(
+            {"target": str(inspection.target_id), "inspectors": [str(i.pk) for i in _team_in_draw_order(inspection)]}
+        )
+    return {
+        "version": inspection_draw.VERSION,
+        "plan": plan.pk,
+        "region": plan.region_id,
+        "title": plan.title,
+        "commitment": plan.commitment,
+        "seed": plan.seed,
+        "ratio_bp": plan.ratio_bp,
+        "team_size": plan.team_size,
+        "targets": frozen["targets"],
+        "inspectors": frozen["inspectors"],
+        "avoid": frozen["avoid"],
+        "targets_digest": frozen["targets_digest"],
+        "inspectors_digest": frozen["inspectors_digest"],
+        "assignments": assignments,
+    }
+
+
+def _team_in_draw_order(inspection: Inspection) -> list[Inspector]:
+    """The team in the order the ring gave them (the order of the through rows' ids)."""
+    through = Inspection.team.through.objects.filter(inspection_id=inspection.pk).order_by("pk")
+    order = [row.inspector_id for row in through]
+    team = {i.pk: i for i in inspection.team.all()}
+    return [team[pk] for pk in order if pk in team]
+
+
+def plans_visible_to_public() -> QuerySet[InspectionPlan]:
+    """Plans from the moment their lists and seed commitment are published."""
+    return InspectionPlan.objects.filter(~Q(status=PlanStatus.DRAFT)).select_related("region", "department")
+
+
+def plan_public_get(*, plan_id: int) -> InspectionPlan:
+    plan = plans_visible_to_public().filter(pk=plan_id).first()
+    if plan is None:
+        raise NotFound(_("The inspection plan was not found."), code="inspection_plan_not_found")
+    return plan
+
+
+def plan_inspections(*, plan: InspectionPlan) -> QuerySet[Inspection]:
+    return plan.inspections.select_related("target").prefetch_related("team__user").order_by("position")
+
+
+def inspections_for_inspector(*, user: User) -> QuerySet[Inspection]:
+    """The inspections whose team the user is on, open ones first."""
+    return (
+        Inspection.objects.filter(team__user=user)
+        .select_related("target", "plan")
+        .prefetch_related("team__user")
+        .order_by("status", "plan_id", "position")
+        .distinct()
+    )
+
+
+def plans_for_supervisor(*, user: User) -> QuerySet[InspectionPlan]:
+    regions = StaffRole.objects.filter(user=user, role=StaffRoleKind.SUPERVISOR).values("department__region_id")
+    return InspectionPlan.objects.filter(region_id__in=regions).select_related("department")
+
+
+def inspector_entries_for(*, user: User) -> QuerySet[Inspector]:
+    return Inspector.objects.filter(user=user, active=True).select_related("department")

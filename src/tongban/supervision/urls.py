@@ -1,0 +1,17 @@
+"""Supervision pages under ``/supervision/``: the public 双随机一公开 pages, the supervisor's and the inspector's."""
+
+from django.urls import path
+
+from tongban.supervision import views
+
+app_name = "supervision"
+
+urlpatterns = [
+    path("inspections/", views.public_plans, name="public_plans"),
+    path("inspections/<int:pk>/", views.public_plan, name="public_plan"),
+    path("inspections/<int:pk>/draw.json", views.public_draw_json, name="public_draw_json"),
+    path("inspections/manage/", views.manage_plans, name="manage_plans"),
+    path("inspections/<int:pk>/act/<str:action>/", views.plan_act, name="plan_act"),
+    path("inspections/mine/", views.my_inspections, name="my_inspections"),
+    path("inspections/record/<int:pk>/", views.record_result, name="record_result"),
+]
