@@ -84,6 +84,9 @@ def _register_routers() -> None:
     from tongban.supervision.api import router as supervision_router
 
     api.add_router("/supervision/", supervision_router)
+    from tongban.trading.api import router as trading_router
+
+    api.add_router("/trading/", trading_router)
 
 
 _register_routers()

@@ -17,6 +17,7 @@ urlpatterns = [
     path("cross-region/", include("tongban.forwarding.urls")),
     path("hotline/", include("tongban.hotline.urls")),
     path("supervision/", include("tongban.supervision.urls")),
+    path("trading/", include("tongban.trading.urls")),
     path("open311/v2/", include("tongban.hotline.open311_urls")),
     path("federation/v1/", include("tongban.federation.urls")),
     path("accounts/", include("tongban.accounts.urls")),

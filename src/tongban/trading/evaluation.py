@@ -24,6 +24,7 @@ from tongban.accounts.models import User
 from tongban.core.errors import ValidationFailed
 from tongban.trading import events, ocds, sealing, selectors
 from tongban.trading import workflows as wf
+from tongban.trading.common import lock_procedure, notice_publish, require_operator
 from tongban.trading.constants import (
     OUTLIER_SHARE,
     REPORT_TYP,
@@ -51,7 +52,6 @@ from tongban.trading.errors import (
     ScoresIncomplete,
 )
 from tongban.trading.models import Bid, Draw, EvaluationReport, Procedure, ReportSignature, ScoreSheet, Seat
-from tongban.trading.services import lock_procedure, notice_publish, require_operator
 
 TWO = Decimal("0.01")
 

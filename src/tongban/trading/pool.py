@@ -43,8 +43,9 @@ from tongban.federation import services as federation
 from tongban.federation.constants import PeerStatus
 from tongban.federation.models import Peer
 from tongban.regions.models import Region
-from tongban.trading import events, selectors
+from tongban.trading import evaluation, events, selectors
 from tongban.trading import workflows as wf
+from tongban.trading.common import lock_procedure, require_operator
 from tongban.trading.constants import (
     CO_EVALUATION_DAYS,
     SITTING,
@@ -66,7 +67,6 @@ from tongban.trading.errors import (
     TooFewExperts,
 )
 from tongban.trading.models import Draw, Expert, ExpertConflict, Procedure, Seat, Summons
-from tongban.trading.services import lock_procedure, require_operator
 
 EXPERT_MESSAGE = "trading.expert"
 POOL_PULL = "trading.pool_pull"
@@ -395,7 +395,7 @@ def _eligible_pool(procedure: Procedure) -> tuple[list[dict[str, str]], list[dic
     return candidates, excluded, apart
 
 
-def _rules(draw: Draw) -> drawing.Rules:
+def rules_of(draw: Draw) -> drawing.Rules:
     return drawing.Rules(
         minimums={str(k): int(v) for k, v in draw.rules.get("minimums", {}).items()},
         maximums={str(k): int(v) for k, v in draw.rules.get("maximums", {}).items()},
@@ -403,7 +403,7 @@ def _rules(draw: Draw) -> drawing.Rules:
     )
 
 
-def _candidates(draw: Draw) -> list[drawing.Candidate]:
+def candidates_of(draw: Draw) -> list[drawing.Candidate]:
     return [drawing.Candidate(c["uid"], c["region"]) for c in draw.candidates]
 
 
@@ -490,9 +490,9 @@ def _run(draw: Draw, *, count: int, round: int, seated: list[Seat], exclude: lis
     try:
         taken = drawing.draw(
             seed=bytes.fromhex(draw.seed),
-            candidates=_candidates(draw),
+            candidates=candidates_of(draw),
             count=count,
-            rules=_rules(draw),
+            rules=rules_of(draw),
             round=round,
             seated=[
                 drawing.Candidate(uid, regions.get(uid, s.expert.origin_region_id))
@@ -557,9 +557,9 @@ def draw_verify(draw: Draw) -> bool:
         try:
             again = drawing.draw(
                 seed=seed,
-                candidates=_candidates(draw),
+                candidates=candidates_of(draw),
                 count=int(entry["count"]),
-                rules=_rules(draw),
+                rules=rules_of(draw),
                 round=int(entry["round"]),
                 seated=[drawing.Candidate(uid, regions.get(uid, "")) for uid in entry["seated"]],
                 exclude=entry["exclude"],
@@ -574,8 +574,6 @@ def draw_verify(draw: Draw) -> bool:
 
 def _after_seat_left(seat: Seat, *, actor: User | None) -> list[Seat]:
     """A seat was declined or recused: void its work and draw a replacement in the next round."""
-    from tongban.trading import evaluation  # evaluation sits on the pool; imported when a seat leaves
-
     draw = Draw.objects.select_for_update().select_related("procedure").get(pk=seat.draw_id)
     evaluation.seat_left(seat=seat, actor=actor)
     seats = list(draw.seats.select_related("expert"))

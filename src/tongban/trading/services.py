@@ -18,19 +18,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongban.accounts import selectors as accounts
 from tongban.accounts.models import Enterprise, User
 from tongban.accounts.notifications import notify_inbox
 from tongban.core import calendar
 from tongban.core.errors import ApplicationError, ValidationFailed
 from tongban.regions.models import Region
-from tongban.trading import events, ocds, sealing, selectors
+from tongban.trading import common, evaluation, events, ocds, sealing, selectors
 from tongban.trading import workflows as wf
 from tongban.trading.constants import (
     AMENDMENT_MINIMUM_DAYS,
@@ -72,16 +69,12 @@ from tongban.trading.errors import (
     ComplaintTooLate,
     DeadlineBelowMinimum,
     InvalidProcedure,
-    NotActingForBidder,
     NotRegistered,
     OpeningBeforeDeadline,
     OpeningWindowClosed,
     OpeningWindowOpen,
-    OperatorRequired,
-    ProcedureNotFound,
     PublicityNotOver,
     RegistrationClosed,
-    SupervisorRequired,
 )
 from tongban.trading.models import (
     Bid,
@@ -99,78 +92,11 @@ CRITERION_KINDS = ("price", "technical", "commercial")
 
 # ------------------------------------------------------------------ helpers
 
-
-def require_operator(actor: User) -> None:
-    if not selectors.is_operator(actor):
-        raise OperatorRequired()
-
-
-def require_supervisor(actor: User) -> None:
-    if not selectors.is_supervisor(actor):
-        raise SupervisorRequired()
-
-
-def require_acting_for(actor: User, enterprise: Enterprise) -> None:
-    if not accounts.user_can_act_for(user=actor, enterprise=enterprise):
-        raise NotActingForBidder()
-
-
-def lock_procedure(procedure_id: int) -> Procedure:
-    found = Procedure.objects.select_for_update().filter(pk=procedure_id).first()
-    if found is None:
-        raise ProcedureNotFound()
-    return found
-
-
-def _next_version(procedure: Procedure) -> int:
-    last = procedure.notices.order_by("-version").values_list("version", flat=True).first()
-    return int(last or 0) + 1
-
-
-def _store_documents(
-    procedure: Procedure, version: int, documents: Sequence[tuple[str, bytes]]
-) -> list[dict[str, Any]]:
-    stored = []
-    for title, content in documents:
-        digest = hashlib.sha256(content).hexdigest()
-        name = default_storage.save(f"trading/{procedure.pk}/{version}/{digest[:16]}", ContentFile(content))
-        stored.append(
-            {
-                "title": title[:200],
-                "path": name,
-                "sha256": digest,
-                "size": len(content),
-                "url": f"/trading/files/{name}",
-            }
-        )
-    return stored
-
-
-def notice_publish(
-    *,
-    procedure: Procedure,
-    kind: NoticeKind,
-    title: str,
-    body: str,
-    actor: User | None,
-    documents: Sequence[tuple[str, bytes]] = (),
-    changes: dict[str, Any] | None = None,
-) -> Notice:
-    """A new version of the procedure's public notices (in the caller's transaction)."""
-    version = _next_version(procedure)
-    notice = Notice.objects.create(
-        procedure=procedure,
-        version=version,
-        kind=kind,
-        title=title[:200],
-        body=body,
-        documents=_store_documents(procedure, version, documents),
-        changes=changes or {},
-        published_at=timezone.now(),
-        published_by=actor,
-    )
-    events.notice_published(notice=notice, actor=actor)
-    return notice
+require_operator = common.require_operator
+require_supervisor = common.require_supervisor
+require_acting_for = common.require_acting_for
+lock_procedure = common.lock_procedure
+notice_publish = common.notice_publish
 
 
 def legal_minimum_met(
@@ -947,8 +873,6 @@ def complaint_decide(*, actor: User, complaint_id: int, action: ComplaintAction,
     if action == ComplaintAction.UPHOLD:
         procedure = lock_procedure(complaint.procedure_id)
         if procedure.status == ProcedureStatus.PUBLICITY:
-            from tongban.trading import evaluation  # the evaluation module reopens the panel's work
-
             evaluation.reopen(procedure=procedure, actor=actor, reason=decision)
     return complaint
 

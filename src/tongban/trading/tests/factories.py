@@ -16,6 +16,7 @@ import factory
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+from django.db import transaction
 from django.utils import timezone
 
 from tongban.accounts.models import Enterprise, User
@@ -216,7 +217,14 @@ def expert(
             user=user,
         )
     ensure_peer(region)
-    received = pool.expert_receive(
+    with transaction.atomic():  # as in the federation handler's transaction
+        received = _receive(region, i, id_number, specialties, employer_uscc)
+    assert received is not None
+    return received
+
+
+def _receive(region: str, i: int, id_number: str, specialties: tuple[str, ...], employer_uscc: str) -> Expert | None:
+    return pool.expert_receive(
         sender_region=region,
         doc={
             "uid": str(uuid.uuid4()),
@@ -231,8 +239,6 @@ def expert(
             "version": 1,
         },
     )
-    assert received is not None
-    return received
 
 
 def opened(

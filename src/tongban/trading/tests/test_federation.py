@@ -119,7 +119,7 @@ def test_a_pull_is_answered_with_the_shared_pool_and_a_snapshot_is_stored() -> N
 def test_a_peers_expert_is_summoned_at_home_and_their_answer_completes_the_seat() -> None:
     # given a procedure whose panel must have a Hebei expert, drawn from Hebei's shared experts
     op = f.operator()
-    procedure, _bidders, _bids = f.opened(op, region_minimums={"130000": 1})
+    procedure, _bidders, _bids = f.opened(op, region_minimums={"130000": 1}, region_maximums={"130000": 1})
     f.pool_of(op, per_region=6, regions=("120000",))
     hebei = f.ensure_peer("130000")
     arrive(hebei, pool.EXPERT_MESSAGE, {"expert": hebei_expert()})

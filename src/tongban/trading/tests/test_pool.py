@@ -99,7 +99,7 @@ def test_experts_who_evaluated_together_recently_are_kept_apart() -> None:
         taken = {
             c.id
             for c in drawing.draw(
-                seed=bytes.fromhex(draw.seed), candidates=pool._candidates(draw), count=5, rules=pool._rules(draw)
+                seed=bytes.fromhex(draw.seed), candidates=pool.candidates_of(draw), count=5, rules=pool.rules_of(draw)
             )
         }
         assert not {str(a.uid), str(b.uid)} <= taken
