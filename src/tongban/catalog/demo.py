@@ -118,6 +118,7 @@ def _material_values(spec: MaterialSpec, order: int) -> dict[str, Any]:
         "source_note": spec.source_note,
         "licence_type_code": spec.licence_type_code,
         "data_resource_code": spec.data_resource_code,
+        "data_fields": list(spec.data_fields),
         "applies_when": list(spec.applies_when),
         "notes": spec.notes,
     }

@@ -87,6 +87,7 @@ class MaterialSpec:
     source_note: str = ""
     licence_type_code: str = ""
     data_resource_code: str = ""
+    data_fields: tuple[str, ...] = ()
     applies_when: tuple[str, ...] = ()
     notes: str = ""
 

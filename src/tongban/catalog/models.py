@@ -194,6 +194,12 @@ class Material(models.Model):
     source_note = models.CharField(_("source note"), max_length=200, blank=True)
     licence_type_code = models.CharField(_("replaceable by licence type"), max_length=40, blank=True)
     data_resource_code = models.CharField(_("replaceable by shared data"), max_length=60, blank=True)
+    data_fields = models.JSONField(
+        _("fields of the shared data that prove it"),
+        default=list,
+        blank=True,
+        help_text=_("Empty: every field the reading department is approved for."),
+    )
     applies_when = models.JSONField(_("applies when"), default=list, blank=True)
     notes = models.TextField(_("notes"), blank=True)
 

@@ -90,6 +90,7 @@ class MaterialOut(Schema):
     source_note: str
     licence_type_code: str
     data_resource_code: str
+    data_fields: list[str]
     applies_when: list[str]
     notes: str
 
@@ -196,6 +197,7 @@ class ItemDetailOut(Schema):
                     source_note=m.source_note,
                     licence_type_code=m.licence_type_code,
                     data_resource_code=m.data_resource_code,
+                    data_fields=list(m.data_fields),
                     applies_when=list(m.applies_when),
                     notes=m.notes,
                 )
@@ -224,6 +226,7 @@ class MaterialIn(Schema):
     source_note: str = Field(default="", max_length=200)
     licence_type_code: str = Field(default="", max_length=40)
     data_resource_code: str = Field(default="", max_length=60)
+    data_fields: list[str] = Field(default=[], max_length=60)
     applies_when: list[str] = []
     notes: str = Field(default="", max_length=_TEXT_LIMIT)
 
@@ -331,6 +334,7 @@ class ItemIn(Schema):
                     source_note=m.source_note,
                     licence_type_code=m.licence_type_code,
                     data_resource_code=m.data_resource_code,
+                    data_fields=list(m.data_fields),
                     applies_when=list(m.applies_when),
                     notes=m.notes,
                 )

@@ -156,6 +156,7 @@ CHILD_SHEETS: tuple[SheetSpec, ...] = (
             Column("source_note", "来源说明", width=20),
             Column("licence_type_code", "可替代的证照类型编码", width=18),
             Column("data_resource_code", "可替代的共享数据编码", width=18),
+            Column("data_fields", "证明所用的数据项", LINES, width=18),
             Column("applies_when", "适用情形", LINES, width=16),
             Column("notes", "备注", width=30),
         ),

@@ -291,3 +291,41 @@ def log_summary(*, since: dt.datetime | None = None) -> LogSummary:
 
 def now() -> dt.datetime:
     return timezone.now()
+
+
+@dataclass(frozen=True)
+class Fetchable:
+    """What an applicant is told before consenting: which data, from whom, which fields, why."""
+
+    resource: DataResource
+    fields: list[str]
+    labels: list[str]
+    approval_number: str
+
+
+def fetchable(*, department_id: int, resource_code: str, fields: list[str] | None = None) -> Fetchable | None:
+    """Whether ``department_id`` can fetch ``resource_code`` through the exchange today (a published
+    resource and a live approval, or a peer region's resource), and what would be fetched."""
+    if not resource_code:
+        return None
+    resource = resource_find(code=resource_code)
+    if resource is None:
+        return None
+    specs = resource.field_specs()
+    if resource.connector == "peer":
+        allowed = [f for f in (fields or list(specs)) if f in specs and specs[f].get("sharing") != "not_shared"]
+        number = ""
+    else:
+        approval = live_approval(department_id=department_id, resource_code=resource_code, today=timezone.localdate())
+        if approval is None:
+            return None
+        allowed = [f for f in (fields or list(approval.approved_fields)) if f in approval.approved_fields]
+        if fields and len(allowed) != len(fields):
+            return None
+        number = approval.number
+    return Fetchable(
+        resource=resource,
+        fields=allowed,
+        labels=[str(specs.get(f, {}).get("label", f)) for f in allowed],
+        approval_number=number,
+    )

@@ -100,4 +100,32 @@ def context(*, item: ServiceItem, submitted: Mapping[str, str]) -> dict[str, Any
         "themes": list(item.themes.all()),
         "other_regions": siblings,
         "licence_names": licence_type_names([m.licence_type_code for m in materials] + [item.licence_type_code]),
+        "shared": shared_sources(item, materials),
+        "proofs": proof_modes(item, materials),
     }
+
+
+def shared_sources(item: ServiceItem, materials: list[Material]) -> dict[str, Any]:
+    """Per material code: the data the item's department can fetch instead of an upload (减证便民)."""
+    from tongban.sharing.selectors import fetchable
+
+    found = {}
+    for m in materials:
+        offer = fetchable(
+            department_id=item.department_id, resource_code=m.data_resource_code, fields=list(m.data_fields) or None
+        )
+        if offer is not None:
+            found[m.code] = offer
+    return found
+
+
+def proof_modes(item: ServiceItem, materials: list[Material]) -> dict[str, Any]:
+    """Per material code: the region's proof register entry for it (证明事项清单), if any."""
+    from tongban.sharing.selectors import proof_for_material
+
+    found = {}
+    for m in materials:
+        proof = proof_for_material(item_code=item.name, material_code=m.code, region_code=item.region_id)
+        if proof is not None:
+            found[m.code] = proof
+    return found
