@@ -24,7 +24,7 @@ from tongban.accounts.constants import StaffRoleKind, UserKind
 from tongban.accounts.models import Enterprise, StaffRole, User
 from tongban.accounts.notifications import notify_inbox
 from tongban.accounts.selectors import user_can_act_for
-from tongban.cases import events, signals
+from tongban.cases import acceptance, events, signals
 from tongban.cases.constants import (
     DEFAULT_GAP_DAYS,
     DEFAULT_VERIFICATION_DAYS,
@@ -670,6 +670,7 @@ def case_accept_with_gaps(
         )
     if not 1 <= supplement_days <= 60:
         raise ValidationFailed(_("The supplement period must be 1 to 60 working days."), code="invalid_gap_days")
+    acceptance.run(case=case, route=acceptance.Route.ACCEPT_WITH_GAPS, actor=actor)
     wanted = list(dict.fromkeys(gap_materials))
     if not wanted:
         raise ValidationFailed(_("List the materials to be supplied later."), code="gap_materials_required")
@@ -1032,6 +1033,7 @@ def case_sign_commitment(*, case: Case, actor: User, agreed: bool) -> Case:
         )
     if agreed is not True:
         raise ValidationFailed(_("Read and agree to the commitment to sign it."), code="commitment_not_agreed")
+    acceptance.run(case=case, route=acceptance.Route.COMMITMENT, actor=actor)
     fields: list[str] = []
     if case.status == CaseStatus.DRAFT:
         case.situations = clean_situations(case.item, case.situations, complete=True)

@@ -50,6 +50,58 @@ class CreditKind(models.TextChoices):
     OTHER = "other", _("Other dishonesty")
 
 
+class CreditSeverity(models.TextChoices):
+    MINOR = "minor", _("Minor")
+    SERIOUS = "serious", _("Serious")
+
+
+# The severity a record of each kind gets: a commitment found false is serious (失信).
+CREDIT_KIND_SEVERITY = {
+    CreditKind.FALSE_COMMITMENT: CreditSeverity.SERIOUS,
+    CreditKind.INSPECTION_FINDING: CreditSeverity.MINOR,
+    CreditKind.OTHER: CreditSeverity.MINOR,
+}
+
+# How long a record counts against its subject, by severity (days), unless repaired earlier.
+CREDIT_RECORD_DAYS = {CreditSeverity.MINOR: 365, CreditSeverity.SERIOUS: 3 * 365}
+
+
+class CreditClass(models.TextChoices):
+    TRUSTED = "trusted", _("Trustworthy (守信)")
+    ORDINARY = "ordinary", _("Ordinary (一般)")
+    UNTRUSTED = "untrusted", _("Untrustworthy (失信)")
+
+
+class CreditListKind(models.TextChoices):
+    RED = "red", _("Red list (守信激励)")
+    BLACK = "black", _("Black list (失信惩戒)")
+
+
+class RepairStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved: the record no longer counts")
+    REFUSED = "refused", _("Refused")
+
+
+class RepairAction(models.TextChoices):
+    APPROVE = "approve", _("Approve")
+    REFUSE = "refuse", _("Refuse")
+
+
+REPAIR_TRANSITIONS = {
+    RepairAction.APPROVE: ({RepairStatus.SUBMITTED}, RepairStatus.APPROVED),
+    RepairAction.REFUSE: ({RepairStatus.SUBMITTED}, RepairStatus.REFUSED),
+}
+
+# The classification rules as data (CEL over the facts of ``supervision.credit.facts_of``), evaluated
+# in order; the first that holds gives the class, none gives ``ordinary``. Administrators change them
+# in the admin (``CreditRule``); these are the defaults loaded by the migration.
+DEFAULT_CREDIT_RULES = (
+    (CreditClass.UNTRUSTED, "black || serious > 0 || records >= 3"),
+    (CreditClass.TRUSTED, "red && records == 0"),
+)
+
+
 # A rating at or below this many stars is a bad rating (差评) and needs rectification.
 BAD_RATING_MAX_STARS = 2
 # Working days a department has to rectify a bad rating.

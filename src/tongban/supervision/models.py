@@ -10,11 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from tongban.supervision.constants import (
     DEFAULT_AVOID_MONTHS,
     AvoidReason,
+    CreditClass,
     CreditKind,
+    CreditListKind,
+    CreditSeverity,
     InspectionResult,
     InspectionStatus,
     PlanStatus,
     RectificationStatus,
+    RepairStatus,
 )
 
 
@@ -112,6 +116,11 @@ class CreditRecord(models.Model):
         verbose_name=_("case"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=CreditKind.choices)
+    severity = models.CharField(
+        _("severity"), max_length=8, choices=CreditSeverity.choices, default=CreditSeverity.MINOR
+    )
+    valid_until = models.DateField(_("counts until"), null=True, blank=True)
+    repaired_at = models.DateTimeField(_("repaired at"), null=True, blank=True)
     reason = models.TextField(_("reason"))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -318,3 +327,93 @@ class AvoidPair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inspector} ≠ {self.target} ({self.get_reason_display()})"
+
+
+# ------------------------------------------------------------------ credit (信用)
+
+
+class CreditListEntry(models.Model):
+    """An entry on the red list (守信激励) or the black list (失信惩戒), for a period."""
+
+    kind = models.CharField(_("list"), max_length=5, choices=CreditListKind.choices)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True, db_index=True)
+    name = models.CharField(_("name"), max_length=200)
+    reason = models.TextField(_("reason"))
+    legal_basis = models.CharField(_("legal basis"), max_length=500)
+    department = models.ForeignKey(
+        "regions.Department", on_delete=models.PROTECT, related_name="+", verbose_name=_("deciding department")
+    )
+    valid_from = models.DateField(_("from"))
+    valid_until = models.DateField(_("until"))
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("listed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credit list entry")
+        verbose_name_plural = _("credit list entries")
+        ordering = ["-valid_from", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=CreditListKind.values), name="credit_list_kind_valid"),
+            models.CheckConstraint(condition=Q(subject__isnull=False) | ~Q(uscc=""), name="credit_list_has_subject"),
+            models.CheckConstraint(condition=Q(valid_until__gte=models.F("valid_from")), name="credit_list_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.name}"
+
+
+class CreditRule(models.Model):
+    """One classification rule as data: a CEL expression over a subject's credit facts."""
+
+    credit_class = models.CharField(_("class"), max_length=10, choices=CreditClass.choices)
+    expression = models.CharField(_("CEL expression"), max_length=500)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("credit rule")
+        verbose_name_plural = _("credit rules")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(credit_class__in=CreditClass.values), name="credit_rule_class")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_credit_class_display()}: {self.expression}"
+
+
+class CreditRepairRequest(models.Model):
+    """A subject's request to repair a credit record (信用修复), decided by the recording department."""
+
+    record = models.ForeignKey(CreditRecord, on_delete=models.PROTECT, related_name="repairs")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("what was done to correct it"))
+    status = models.CharField(_("status"), max_length=10, choices=RepairStatus.choices, default=RepairStatus.SUBMITTED)
+    decision_note = models.TextField(_("decision"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("credit repair request")
+        verbose_name_plural = _("credit repair requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(status__in=RepairStatus.values), name="credit_repair_status")]
+
+    def __str__(self) -> str:
+        return f"{self.record} · {self.get_status_display()}"
+
+    @property
+    def stream(self) -> str:
+        return f"credit-repair:{self.pk}"

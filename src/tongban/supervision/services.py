@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
@@ -22,9 +23,12 @@ from tongban.regions.models import Department
 from tongban.supervision import events
 from tongban.supervision.constants import (
     BAD_RATING_MAX_STARS,
+    CREDIT_KIND_SEVERITY,
+    CREDIT_RECORD_DAYS,
     RECTIFICATION_TRANSITIONS,
     RECTIFICATION_WORKING_DAYS,
     CreditKind,
+    CreditSeverity,
     RatingTag,
     RectificationAction,
 )
@@ -144,7 +148,10 @@ def credit_record_create(
         raise ValidationFailed(_("Unknown kind of credit record."), code="invalid_credit_kind")
     if not reason.strip():
         raise ValidationFailed(_("Please give the reasons."), code="reason_required")
+    severity = CREDIT_KIND_SEVERITY.get(CreditKind(kind), CreditSeverity.MINOR)
     record = CreditRecord.objects.create(
+        severity=severity,
+        valid_until=timezone.localdate() + dt.timedelta(days=CREDIT_RECORD_DAYS[severity]),
         subject=subject,
         enterprise=enterprise,
         case=case,

@@ -44,7 +44,11 @@ def test_a_supervisor_draws_and_the_public_page_shows_a_verifiable_draw(
         )
     for n in range(1, 13):
         svc.inspection_target_add(
-            actor=supervisor, region=dept.region, uscc=make_uscc("120000", 500 + n), name=f"滨海餐饮店{n}号", industry="餐饮"
+            actor=supervisor,
+            region=dept.region,
+            uscc=make_uscc("120000", 500 + n),
+            name=f"滨海餐饮店{n}号",
+            industry="餐饮",
         )
     plan = svc.inspection_plan_create(
         actor=supervisor,
