@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "tongban.sharing",
     "tongban.hotline",
     "tongban.federation",
+    "tongban.homelogin",
     "tongban.forwarding",
     "tongban.trading",
     "tongban.web",

@@ -1,18 +1,12 @@
 from django.urls import path
 
-from tongban.accounts import federated_views, views
+from tongban.accounts import extensions, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("login/code/", views.login_code_view, name="login_code"),
-    path("login/region/<str:region_code>/", federated_views.federated_login_start, name="federated_login_start"),
-    path(
-        "login/region/<str:region_code>/callback/",
-        federated_views.federated_login_callback,
-        name="federated_login_callback",
-    ),
     path("logout/", views.logout_view, name="logout"),
     path("register/", views.register_view, name="register"),
     path("profile/", views.profile_view, name="profile"),
@@ -23,4 +17,5 @@ urlpatterns = [
     path("notifications/", views.notifications_view, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all_view, name="notifications_read_all"),
     path("notifications/<int:notification_id>/read/", views.notification_read_view, name="notification_read"),
+    *extensions.login_routes(),  # the home-region login (tongban.homelogin)
 ]

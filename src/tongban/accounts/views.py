@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tongban.accounts import events, federated_login, selectors, services
+from tongban.accounts import events, extensions, selectors, services
 from tongban.accounts.constants import MemberRole
 from tongban.accounts.models import Enterprise, EnterpriseMember, User
 from tongban.accounts.notifications import (
@@ -44,7 +44,7 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _safe_next(request: HttpRequest, candidate: str | None) -> str:
+def safe_next(request: HttpRequest, candidate: str | None) -> str:
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -139,10 +139,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             request.session[LOGIN_CHALLENGE_KEY] = challenge.challenge
             request.session[LOGIN_SENT_TO_KEY] = challenge.sent_to
-            request.session[LOGIN_NEXT_KEY] = _safe_next(request, next_url)
+            request.session[LOGIN_NEXT_KEY] = safe_next(request, next_url)
             return redirect("accounts:login_code")
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "next": next_url, "home_regions": federated_login.login_regions()}
+    context = {"form": form, "next": next_url, "home_regions": extensions.home_regions()}
     return render(request, "accounts/login.html", context, status=status)
 
 
@@ -174,7 +174,7 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
         else:
             next_url = request.session.get(LOGIN_NEXT_KEY) or reverse("accounts:profile")
             session_login(request, user)  # a new session key; the login keys go with the old session
-            return HttpResponseRedirect(_safe_next(request, next_url))
+            return HttpResponseRedirect(safe_next(request, next_url))
     context = {"form": form, "sent_to": request.session.get(LOGIN_SENT_TO_KEY, [])}
     return render(request, "accounts/login_code.html", context, status=400 if request.method == "POST" else 200)
 

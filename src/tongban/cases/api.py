@@ -18,7 +18,7 @@ from pydantic import Field
 
 from tongban.accounts.api_auth import api_auth
 from tongban.accounts.models import Enterprise, User
-from tongban.cases import events, selectors, services
+from tongban.cases import events, extensions, selectors, services
 from tongban.cases.constants import CaseStatus, DeliveryMethod, allowed_actions
 from tongban.cases.models import Case, CaseMaterial, VerificationTask
 from tongban.cases.uploads import open_stored
@@ -26,8 +26,6 @@ from tongban.catalog.constants import ItemStatus
 from tongban.catalog.models import ServiceItem
 from tongban.core.db import CompiledQuery
 from tongban.core.errors import NotFound, ValidationFailed
-from tongban.supervision import services as supervision_services
-from tongban.supervision.selectors import rating_for_case
 
 router = Router(tags=["cases"], auth=api_auth)
 
@@ -664,7 +662,7 @@ _action(
 
 
 def _rating_out(case_id: int) -> RatingOut:
-    rating = rating_for_case(case_id=case_id)
+    rating = extensions.ratings().rating_for_case(case_id)
     if rating is None:
         raise NotFound(_("The case has not been rated."), code="rating_not_found")
     task = getattr(rating, "rectification", None)
@@ -682,7 +680,7 @@ def _rating_out(case_id: int) -> RatingOut:
 def rating_create(request: HttpRequest, payload: RatingIn, case_id: CaseId) -> Status[RatingOut]:
     _no_nul(payload.model_dump())
     case = _for_write(request, case_id)
-    supervision_services.rating_create(
+    extensions.ratings().rating_create(
         case=case, actor=_user(request), stars=payload.stars, tags=payload.tags, text=payload.text
     )
     return Status(201, _rating_out(case.pk))

@@ -145,7 +145,7 @@ def _iter_chunks(source: Chunked | IO[bytes]) -> Iterator[bytes]:
         yield block
 
 
-def _clean_name(name: str) -> str:
+def clean_name(name: str) -> str:
     base = os.path.basename(name.replace("\\", "/")).strip()
     return "".join(ch for ch in base if ch.isprintable())[:200] or "upload"
 
@@ -218,7 +218,7 @@ def store_upload(*, case_id: int | str, source: Chunked | IO[bytes], original_na
         size=size,
         sha256=digest.hexdigest(),
         content_type=content_type,
-        original_name=_clean_name(original_name),
+        original_name=clean_name(original_name),
     )
 
 

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_POST
 from tongban.accounts.constants import StaffRoleKind, UserKind
 from tongban.accounts.models import Enterprise, User
 from tongban.accounts.selectors import acting_enterprise
-from tongban.cases import events, selectors, services
+from tongban.cases import events, extensions, selectors, services
 from tongban.cases import forms as case_forms
 from tongban.cases.constants import (
     CLOCK_RUNNING,
@@ -49,7 +49,6 @@ from tongban.catalog.constants import ItemStatus, OnlineDepth
 from tongban.catalog.models import ServiceItem
 from tongban.core.errors import ApplicationError, ValidationFailed
 from tongban.regions.models import Department
-from tongban.supervision.constants import RatingTag
 
 UPLOAD_ERRORS = (UploadTypeNotAllowed, UploadTooLarge, UploadEmpty)
 DEPARTMENT_ROLES = {StaffRoleKind.REVIEWER.value, StaffRoleKind.DEPARTMENT_HEAD.value}
@@ -671,11 +670,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 def _rated_case_ids(ids: list[int]) -> set[int]:
-    try:
-        from tongban.supervision.models import Rating
-    except ImportError:  # pragma: no cover - the supervision app is part of the product
-        return set()
-    return set(Rating.objects.filter(case_id__in=ids).values_list("case_id", flat=True))
+    return extensions.ratings().rated_case_ids(ids)
 
 
 @dataclass
@@ -869,13 +864,7 @@ def _detail_context(request: HttpRequest, case: Case, viewer: Viewer, **extra: A
     specs = case_forms.field_specs(case.item)
     form_rows = [(str(s.get("label") or s["name"]), case.form_data.get(str(s["name"]))) for s in specs]
     task = VerificationTask.objects.filter(case=case).first()
-    rating = None
-    try:
-        from tongban.supervision.models import Rating
-
-        rating = Rating.objects.filter(case=case).first()
-    except ImportError:  # pragma: no cover
-        rating = None
+    rating = extensions.ratings().rating_for_case(case.pk)
     level = _deadline(case)
     verify_form = extra.pop("verify_form", None)
     if (
@@ -1042,16 +1031,14 @@ def supplement(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def rate(request: HttpRequest, pk: int) -> HttpResponse:
     """好差评 after the case is closed: 1–5 stars, tags and a comment."""
-    from tongban.supervision import services as supervision
-
     case, viewer = _viewable(request, pk)
     if not viewer.is_applicant:
         raise Http404(gettext("The case was not found."))
-    form = case_forms.RatingForm(request.POST or None, tags=RatingTag.choices)
+    form = case_forms.RatingForm(request.POST or None, tags=extensions.ratings().tag_choices())
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
-            supervision.rating_create(
+            extensions.ratings().rating_create(
                 case=case,
                 actor=viewer.user,
                 stars=form.cleaned_data["stars"],

@@ -6,3 +6,8 @@ class CatalogConfig(AppConfig):
     name = "tongban.catalog"
     label = "catalog"
     verbose_name = _("Service catalog")
+
+    def ready(self) -> None:
+        from tongban.catalog import federation
+
+        federation.register()

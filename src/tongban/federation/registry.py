@@ -1,4 +1,6 @@
-"""Message types a node accepts, each with its schema versions and its handler.
+"""What the apps above federation plug into it: message types, queries, endpoints, sub-commands.
+
+Message types a node accepts, each with its schema versions and its handler.
 
 Other apps register theirs in their ``AppConfig.ready``::
 
@@ -19,9 +21,13 @@ JSON object that the node signs and sends back in the same HTTP exchange (ADR 00
 from __future__ import annotations
 
 import re
+from argparse import ArgumentParser
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from django.core.management.base import BaseCommand
+from django.http.response import HttpResponseBase
 
 if TYPE_CHECKING:
     from tongban.federation.models import InboxMessage
@@ -84,3 +90,50 @@ def get(name: str) -> MessageType | None:
 
 def known_types() -> list[str]:
     return sorted(_TYPES)
+
+
+# Endpoints under /federation/v1/ that other apps serve (the catalog an app publishes, the OIDC
+# client registration of the home-region login): registered in their AppConfig.ready, mounted by
+# federation.urls, so the transport never imports the apps above it.
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    route: str
+    view: Callable[..., HttpResponseBase]
+    name: str
+
+
+_ENDPOINTS: dict[str, Endpoint] = {}
+
+
+def register_endpoint(route: str, view: Callable[..., HttpResponseBase], *, name: str) -> None:
+    _ENDPOINTS[name] = Endpoint(route=route, view=view, name=name)
+
+
+def endpoints() -> list[Endpoint]:
+    return [_ENDPOINTS[name] for name in sorted(_ENDPOINTS)]
+
+
+# Sub-commands of ``tongban federation`` that other apps add (``tongban federation catalog pull``).
+
+
+@dataclass(frozen=True)
+class CommandGroup:
+    name: str
+    help: str
+    configure: Callable[[ArgumentParser], None]
+    """Adds the group's own sub-parsers to its parser."""
+    run: Callable[[BaseCommand, dict[str, Any]], None]
+    """Runs the group with the command (for its ``stdout``) and the parsed options."""
+
+
+_COMMANDS: dict[str, CommandGroup] = {}
+
+
+def register_command(group: CommandGroup) -> None:
+    _COMMANDS[group.name] = group
+
+
+def command_groups() -> list[CommandGroup]:
+    return [_COMMANDS[name] for name in sorted(_COMMANDS)]

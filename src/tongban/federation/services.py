@@ -364,7 +364,7 @@ def _log_refusal(*, token: str, envelope: dict[str, Any] | None, kid: str, error
         )
 
 
-def _refresh_if_due(peer: Peer) -> bool:
+def peer_refresh_if_due(peer: Peer) -> bool:
     """Refresh a peer's keys on an unknown key id, at most once per TONGBAN_FEDERATION_KEY_REFRESH_SECONDS."""
     interval = _setting("TONGBAN_FEDERATION_KEY_REFRESH_SECONDS", 10)
     if peer.refreshed_at and (timezone.now() - peer.refreshed_at).total_seconds() < interval:
@@ -409,7 +409,7 @@ def _check(
         if peer is None:
             raise errors.unknown_sender()
         key = peer.keys.filter(kid=kid, status=PeerKeyStatus.PINNED).first()
-        if key is None and _refresh_if_due(peer):
+        if key is None and peer_refresh_if_due(peer):
             key = peer.keys.filter(kid=kid, status=PeerKeyStatus.PINNED).first()
         if key is None:
             raise errors.unknown_key()

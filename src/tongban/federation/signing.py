@@ -1,25 +1,61 @@
-"""This node's identity and the JWS work of federation, on the licences app's signing keys.
+"""This node's identity and the JWS work of federation, on the node's signing keys.
 
-The node signs with the key that ``licences.keys`` keeps active and publishes at
-``/.well-known/jwks.json``; nothing here creates or stores private keys.
+The node signs with the key that the app providing the node's ``Keyring`` keeps active and
+publishes at ``/.well-known/jwks.json`` (the licences app, in its ``AppConfig.ready``: its keys
+sign credentials too); nothing here creates or stores private keys.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import import_key
 
-from tongban.federation.constants import ANNOUNCEMENT_TYP, JWKS_PATH, MESSAGES_PATH, NODE_PATH
-from tongban.licences import credentials, keys
+from tongban.federation.constants import ANNOUNCEMENT_TYP, JWKS_PATH, JWS_TYP, MESSAGES_PATH, NODE_PATH
 
-REGISTRY = credentials.REGISTRY
+REGISTRY = jws.JWSRegistry(algorithms=["Ed25519", "ES256"])
+
+
+@dataclass(frozen=True)
+class NodeKey:
+    """One of the node's signing keys: its id, JWS algorithm, public JWK and (read on use) private key."""
+
+    kid: str
+    alg: str
+    public_jwk: dict[str, Any]
+    private: Callable[[], Any]
+
+
+class Keyring(Protocol):
+    def active(self) -> NodeKey:
+        """The key that signs now (created on first use)."""
+        ...
+
+    def published(self) -> list[NodeKey]:
+        """The active and still-published keys, oldest first."""
+        ...
+
+
+_KEYRING: list[Keyring] = []
+
+
+def provide_keyring(keyring: Keyring) -> None:
+    """Called once by the app that keeps the node's keys (licences, in its ``AppConfig.ready``)."""
+    _KEYRING[:] = [keyring]
+
+
+def keyring() -> Keyring:
+    if not _KEYRING:
+        raise ImproperlyConfigured("no installed app provides the node's keyring (tongban.licences does)")
+    return _KEYRING[0]
 
 
 def own_region() -> str:
@@ -45,29 +81,28 @@ def public_key(jwk: dict[str, Any]) -> Any:
 
 def sign_envelope(envelope: dict[str, Any]) -> tuple[str, str]:
     """Sign a message envelope with the node's active key: (compact JWS, key id)."""
-    from tongban.federation.constants import JWS_TYP
-
-    return credentials.sign_payload(envelope, typ=JWS_TYP)
+    return sign_payload(envelope, typ=JWS_TYP)
 
 
 def envelope_signer() -> Callable[[dict[str, Any]], tuple[str, str]]:
     """A signer for many envelopes: the active key is looked up once (the worker signs a batch with it)."""
-    from tongban.federation.constants import JWS_TYP
-
-    row = keys.active_key(keys.default_algorithm())
-    private = keys.private_jwk(row)
-    header = {"alg": keys.JWS_ALG[row.algorithm], "typ": JWS_TYP, "kid": row.kid}
+    key = keyring().active()
+    private = key.private()
+    header = {"alg": key.alg, "typ": JWS_TYP, "kid": key.kid}
 
     def sign(envelope: dict[str, Any]) -> tuple[str, str]:
         body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
-        return jws.serialize_compact(header, body, private, registry=REGISTRY), row.kid
+        return jws.serialize_compact(header, body, private, registry=REGISTRY), key.kid
 
     return sign
 
 
 def sign_payload(payload: dict[str, Any], *, typ: str) -> tuple[str, str]:
     """Sign any JSON document with the node's active key: (compact JWS, key id)."""
-    return credentials.sign_payload(payload, typ=typ)
+    key = keyring().active()
+    header = {"alg": key.alg, "typ": typ, "kid": key.kid}
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    return jws.serialize_compact(header, body, key.private(), registry=REGISTRY), key.kid
 
 
 def read_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -99,7 +134,8 @@ def verify_with(token: str, key: Any) -> dict[str, Any]:
 
 def announcements() -> list[str]:
     """The node's key set, signed once by each published key (rotation is vouched by the older keys)."""
-    rows = keys.published_keys() or [keys.active_key(keys.default_algorithm())]
+    ring = keyring()
+    rows = ring.published() or [ring.active()]
     body = {
         "region": own_region(),
         "base_url": own_base_url(),
@@ -109,8 +145,8 @@ def announcements() -> list[str]:
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     tokens = []
     for row in rows:
-        header = {"alg": keys.JWS_ALG[row.algorithm], "typ": ANNOUNCEMENT_TYP, "kid": row.kid}
-        tokens.append(jws.serialize_compact(header, data, keys.private_jwk(row), registry=REGISTRY))
+        header = {"alg": row.alg, "typ": ANNOUNCEMENT_TYP, "kid": row.kid}
+        tokens.append(jws.serialize_compact(header, data, row.private(), registry=REGISTRY))
     return tokens
 
 
@@ -128,11 +164,14 @@ def node_document() -> dict[str, Any]:
 
 def own_bundle() -> dict[str, Any]:
     """A trust bundle with this node alone (to hand to peers out of band)."""
-    if not keys.published_keys():
-        keys.active_key(keys.default_algorithm())
+    ring = keyring()
+    published = ring.published()
+    if not published:
+        ring.active()
+        published = ring.published()
     return {
         "format": "tongban-trust-bundle/1",
-        "peers": [{"region": own_region(), "base_url": own_base_url(), "keys": keys.jwks()["keys"]}],
+        "peers": [{"region": own_region(), "base_url": own_base_url(), "keys": [k.public_jwk for k in published]}],
     }
 
 

@@ -39,7 +39,7 @@ def statement_sign(*, recipient: str, typ: str, body: dict[str, Any]) -> str:
 
 def _pinned_key(peer: Peer, kid: str) -> dict[str, Any] | None:
     key = peer.keys.filter(kid=kid, status=PeerKeyStatus.PINNED).first()
-    if key is None and services._refresh_if_due(peer):
+    if key is None and services.peer_refresh_if_due(peer):
         key = peer.keys.filter(kid=kid, status=PeerKeyStatus.PINNED).first()
     return dict(key.public_jwk) if key is not None else None
 

@@ -1,7 +1,6 @@
 from django.urls import path
 
-from tongban.accounts import federated_views
-from tongban.federation import views
+from tongban.federation import registry, views
 
 app_name = "federation"
 
@@ -10,6 +9,7 @@ urlpatterns = [
     path("messages", views.messages, name="messages"),
     path("messages/batch", views.messages_batch, name="messages_batch"),
     path("query", views.query, name="query"),
-    path("catalog", views.catalog, name="catalog"),
-    path("oidc-clients", federated_views.peer_client_register, name="oidc_clients"),  # ADR 0015
+    # Registered by the apps above the transport: the signed catalog (catalog), the OIDC client
+    # registration of the home-region login (homelogin, ADR 0015).
+    *(path(e.route, e.view, name=e.name) for e in registry.endpoints()),
 ]

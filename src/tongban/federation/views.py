@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from tongban.core.context import RequestContext, bound
-from tongban.federation import catalog_sync, errors, services, signing
+from tongban.federation import errors, services, signing
 
 MAX_BODY = 1024 * 1024
 
@@ -93,11 +93,3 @@ def messages_batch(request: HttpRequest) -> JsonResponse:
             return JsonResponse(refusal.as_dict(), status=400, json_dumps_params={"ensure_ascii": False})
         results = services.message_receive_batch(tokens=[t.strip() if isinstance(t, str) else t for t in tokens])
     return JsonResponse({"code": "accepted", "results": [r.as_dict() for r in results]}, status=200)
-
-
-@require_GET
-def catalog(request: HttpRequest) -> HttpResponse:
-    """This region's published implementation items, signed (catalog sync)."""
-    response = HttpResponse(catalog_sync.signed_catalog(), content_type="application/jose")
-    response["Cache-Control"] = "no-store"
-    return response

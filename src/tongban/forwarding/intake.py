@@ -23,9 +23,9 @@ from django.utils.translation import gettext_lazy as _
 from tongban.cases import events as case_events
 from tongban.cases import services as case_services
 from tongban.cases.constants import CaseAction, CaseChannel, CaseStatus
-from tongban.cases.forms import clean_situations
 from tongban.cases.models import Case, CaseMaterial
 from tongban.cases.uploads import store_upload
+from tongban.catalog.application_form import clean_situations
 from tongban.catalog.constants import CrossRegionMode, ItemStatus
 from tongban.catalog.models import ServiceItem
 from tongban.core.errors import ApplicationError, InvalidTransition

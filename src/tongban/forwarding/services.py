@@ -29,9 +29,10 @@ from tongban.accounts.models import StaffRole, User
 from tongban.accounts.notifications import notify
 from tongban.cases import services as case_services
 from tongban.cases.constants import CaseStatus, DeliveryMethod, IdentityCheck
-from tongban.cases.forms import clean_situations, validate_form_data
 from tongban.cases.uploads import Chunked, delete_stored, open_stored, store_upload
-from tongban.catalog.models import Material, ServiceItem
+from tongban.catalog.application_form import ItemSnapshotSpec, clean_situations, validate_form_data
+from tongban.catalog.models import Material
+from tongban.catalog.situations import guide
 from tongban.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from tongban.federation import signing
 from tongban.federation.models import PeerCatalogItem
@@ -51,7 +52,6 @@ from tongban.forwarding.constants import (
 )
 from tongban.forwarding.models import RemoteCase, RemoteCaseEvent, RemoteCaseFile
 from tongban.regions.models import Region
-from tongban.web.situations import guide
 
 # Which peer items are offered, by mode (the item's 跨省通办 mode as the peer publishes it).
 OFFERED: dict[str, tuple[str, ...]] = {
@@ -69,10 +69,10 @@ def application_spec(peer_item: PeerCatalogItem) -> dict[str, Any]:
     return spec if isinstance(spec, dict) else {}
 
 
-def spec_item(peer_item: PeerCatalogItem) -> ServiceItem:
-    """An unsaved ``ServiceItem`` carrying the peer's form and situations, to build and check forms here."""
+def spec_item(peer_item: PeerCatalogItem) -> ItemSnapshotSpec:
+    """The peer item's form and situations, to build and check its forms here (catalog.application_form)."""
     spec = application_spec(peer_item)
-    return ServiceItem(
+    return ItemSnapshotSpec(
         code=peer_item.code,
         name=str(peer_item.snapshot.get("name", peer_item.base_name)),
         form_fields=spec.get("form_fields") or [],

@@ -6,3 +6,8 @@ class LicencesConfig(AppConfig):
     name = "tongban.licences"
     label = "licences"
     verbose_name = _("Electronic licences")
+
+    def ready(self) -> None:
+        from tongban.licences import federation
+
+        federation.register()

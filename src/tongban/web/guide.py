@@ -9,11 +9,12 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
+from tongban.catalog import situations
 from tongban.catalog.constants import Channel, SpecialStepKind
 from tongban.catalog.models import Material, ServiceItem
 from tongban.core.errors import NotFound
 from tongban.licences import selectors as licence_selectors
-from tongban.web import selectors, situations
+from tongban.web import selectors
 from tongban.web.i18n import localized_name
 
 

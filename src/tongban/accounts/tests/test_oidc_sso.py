@@ -55,7 +55,7 @@ class _Form(HTMLParser):
             self.inside = False
 
 
-def _hidden_fields(html: str, form_id: str | None = None) -> dict[str, str]:
+def hidden_fields(html: str, form_id: str | None = None) -> dict[str, str]:
     parser = _Form(form_id)
     parser.feed(html)
     return parser.fields
@@ -125,7 +125,7 @@ class Browser:
         r = self.http.get(url)
         assert r.status_code == 200, r.text[:2000]
         assert "公积金中心业务系统" in r.text and "同意" in r.text  # the consent page, in Chinese
-        fields = _hidden_fields(r.text, "authorizationForm")
+        fields = hidden_fields(r.text, "authorizationForm")
         assert fields["redirect_uri"] == params["redirect_uri"] and fields["code_challenge"] == params["code_challenge"]
         r = self.http.post(
             "/o/authorize/",
@@ -265,7 +265,7 @@ def test_wrong_verifier_and_wrong_redirect_are_refused(
     params = _auth_params(app, challenge2, state="s2", nonce="n2")
     r = browser.http.get("/o/authorize/?" + urlencode(params))
     if r.status_code == 200:  # consent again
-        fields = _hidden_fields(r.text, "authorizationForm")
+        fields = hidden_fields(r.text, "authorizationForm")
         r = browser.http.post("/o/authorize/", data={**fields, "allow": "1"})
     assert r.status_code == 302
     code2 = parse_qs(urlparse(r.headers["location"]).query)["code"][0]

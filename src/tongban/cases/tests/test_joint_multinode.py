@@ -24,8 +24,8 @@ from tongban.cases.tests.factories import PDF_BYTES
 from tongban.core.identifiers import make_resident_id
 from tongban.federation.tests.test_multinode import (
     Node,
-    _migrated_template,
     federated_pair,
+    migrated_template,
     multinode_cache,
     wait_for,
 )
@@ -48,7 +48,7 @@ CERTIFICATE = {
 
 def _seeded_template(cache: Path) -> Path:
     """The migrated template with the demo regions, accounts and catalog (no keys: each node makes its own)."""
-    migrated = _migrated_template(cache)
+    migrated = migrated_template(cache)
     seeded = cache / f"joint-{migrated.name}"
     if not seeded.exists():
         work = cache / f"seeding-{uuid.uuid4().hex}"

@@ -226,6 +226,6 @@ def test_sweep_removes_only_old_unreferenced_files(files_dir: Path) -> None:
 
 
 def test_original_names_are_reduced_to_a_plain_file_name() -> None:
-    assert uploads._clean_name("C:\\Users\\张三\\身份证.pdf") == "身份证.pdf"
-    assert uploads._clean_name("../../x\x00.pdf") == "x.pdf"
-    assert uploads._clean_name("") == "upload"
+    assert uploads.clean_name("C:\\Users\\张三\\身份证.pdf") == "身份证.pdf"
+    assert uploads.clean_name("../../x\x00.pdf") == "x.pdf"
+    assert uploads.clean_name("") == "upload"

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tongban.federation.tests.test_multinode import _migrated_template, multinode_cache
+from tongban.federation.tests.test_multinode import migrated_template, multinode_cache
 
 pytestmark = pytest.mark.multinode
 
@@ -82,7 +82,7 @@ def test_the_demo_launcher_sets_up_three_federated_nodes_twice_and_leaves_nothin
     root = (tmp_path / "demo").resolve()
     ports = _free_ports(3)
     # given migrated databases (the launcher migrates again: a no-op), to keep the test short
-    template = _migrated_template(multinode_cache(request, tmp_path))
+    template = migrated_template(multinode_cache(request, tmp_path))
     for region in REGIONS:
         (root / region).mkdir(parents=True)
         shutil.copy(template, root / region / "tongban.sqlite3")

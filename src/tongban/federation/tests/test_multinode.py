@@ -199,7 +199,7 @@ class Node:
         )
 
 
-def _migrated_template(cache: Path) -> Path:
+def migrated_template(cache: Path) -> Path:
     digest = hashlib.sha256()
     for path in sorted(SRC.glob("tongban/*/migrations/*.py")):
         digest.update(path.name.encode() + path.read_bytes())
@@ -320,7 +320,7 @@ def federated_pair(template: Path, root: Path, specs: Iterable[tuple[str, str]])
 
 @pytest.fixture(scope="module")
 def cluster(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    template = _migrated_template(multinode_cache(request, tmp_path_factory.mktemp("c")))
+    template = migrated_template(multinode_cache(request, tmp_path_factory.mktemp("c")))
     root = tmp_path_factory.mktemp("nodes")
     nodes = node_set(template, root, (("a", "110000"), ("b", "120000"), ("c", "130000")))
     a, b, c = nodes

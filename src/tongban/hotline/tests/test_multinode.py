@@ -18,8 +18,8 @@ import pytest
 
 from tongban.federation.tests.test_multinode import (
     Node,
-    _migrated_template,
     federated_pair,
+    migrated_template,
     multinode_cache,
     wait_for,
 )
@@ -40,7 +40,7 @@ def step(node: Node, call: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
-    template = _migrated_template(multinode_cache(request, tmp_path_factory.mktemp("c")))
+    template = migrated_template(multinode_cache(request, tmp_path_factory.mktemp("c")))
     root = tmp_path_factory.mktemp("hotline-nodes")
     with federated_pair(template, root, (("tj", "120000"), ("bj", "110000"))) as (tianjin, beijing):
         yield Pair(tianjin, beijing)

@@ -1,4 +1,7 @@
-"""``tongban federation peers|bundle|send|deliver|retry|outbox|inbox|log`` for administrators and scripts."""
+"""``tongban federation peers|bundle|send|deliver|retry|outbox|inbox|log`` for administrators and scripts.
+
+Apps add their own groups through ``federation.registry.register_command`` (``catalog pull|compare``).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from django.db import transaction
 
 from tongban.core.context import RequestContext, bound
 from tongban.core.errors import ApplicationError
-from tongban.federation import catalog_sync, delivery, selectors, services, signing
+from tongban.federation import delivery, registry, selectors, services, signing
 from tongban.federation.constants import Direction, OutboxStatus
 
 
@@ -37,12 +40,8 @@ class Command(BaseCommand):
         refresh.add_argument("region", nargs="?", default=None)
         remove = psub.add_parser("remove", help="remove a peer")
         remove.add_argument("region")
-        cat = sub.add_parser("catalog", help="catalog sync with peers")
-        csub = cat.add_subparsers(dest="catalog_action", required=True)
-        pull = csub.add_parser("pull", help="pull the signed catalogs of the peers (all, or one region)")
-        pull.add_argument("region", nargs="?", default=None)
-        compare = csub.add_parser("compare", help="六统一 of a base item over local and pulled data (JSON)")
-        compare.add_argument("base_code")
+        for group in registry.command_groups():  # e.g. "catalog", registered by the catalog app
+            group.configure(sub.add_parser(group.name, help=group.help))
         sub.add_parser("identity", help="print this node's region, base URL and key fingerprints")
         sub.add_parser("bundle", help="print this node's trust bundle (JSON)")
         send = sub.add_parser("send", help="queue a message to a peer")
@@ -68,10 +67,12 @@ class Command(BaseCommand):
         with bound(RequestContext(source="cli")):
             try:
                 action = options["action"]
+                groups = {group.name: group for group in registry.command_groups()}
+                if action in groups:
+                    groups[action].run(self, options)
+                    return
                 if action == "peers":
                     action = "peers_" + options["peers_action"].replace("-", "_")
-                elif action == "catalog":
-                    action = "catalog_" + options["catalog_action"]
                 getattr(self, "_" + action)(**options)
             except ApplicationError as exc:
                 detail = f" {json.dumps(exc.details, ensure_ascii=False)}" if exc.details else ""
@@ -117,24 +118,6 @@ class Command(BaseCommand):
 
     def _peers_remove(self, *, region: str, **_: Any) -> None:
         services.peer_remove(region_code=region, actor=None)
-
-    def _catalog_pull(self, *, region: str | None, **_: Any) -> None:
-        peers = [selectors.peer_get(region_code=region)] if region else list(selectors.peer_list())
-        for peer in peers:
-            count = catalog_sync.peer_catalog_pull(peer=peer, actor=None)
-            self.stdout.write(f"{peer.region_code} {count}")
-
-    def _catalog_compare(self, *, base_code: str, **_: Any) -> None:
-        result = catalog_sync.uniformity_with_peers(base_code=base_code)
-        self._json(
-            {
-                "base_code": result.base_code,
-                "score": result.score,
-                "comparable": result.comparable,
-                "regions": result.regions,
-                "differing_elements": result.differing_elements,
-            }
-        )
 
     def _identity(self, **_: Any) -> None:
         bundle = signing.own_bundle()["peers"][0]

@@ -1,4 +1,7 @@
-"""``tongban seed demo`` loads the demo data (idempotent); ``tongban seed synthetic`` makes a large catalog."""
+"""``tongban seed demo`` loads the demo data (idempotent); ``tongban seed synthetic`` makes a large catalog.
+
+It lives in ``web``, the top layer, because it loads every app's data (ADR 0021).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.module_loading import import_string
+
+from tongban.catalog.synthetic import generate
 
 # Demo loaders in dependency order; each is idempotent and takes ``stdout``.
 DEMO_LOADERS = [
@@ -48,7 +53,5 @@ class Command(BaseCommand):
                 else:
                     import_string(path)(stdout=self.stdout)
         else:
-            from tongban.catalog.synthetic import generate
-
             count = generate(items=options["items"], region_code=options["region"], seed=options["seed"])
             self.stdout.write(f"{count} synthetic items published")

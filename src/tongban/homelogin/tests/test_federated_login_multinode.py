@@ -22,9 +22,9 @@ import httpx
 import pytest
 
 from tongban.accounts.tests.helpers import last_code
-from tongban.accounts.tests.test_oidc_sso import _hidden_fields
+from tongban.accounts.tests.test_oidc_sso import hidden_fields
 from tongban.core.identifiers import make_resident_id
-from tongban.federation.tests.test_multinode import Node, _migrated_template, multinode_cache, start_all
+from tongban.federation.tests.test_multinode import Node, migrated_template, multinode_cache, start_all
 
 pytestmark = pytest.mark.multinode
 
@@ -68,7 +68,7 @@ class Nodes:
 
 @pytest.fixture(scope="module")
 def nodes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nodes]:
-    template = _migrated_template(multinode_cache(request, tmp_path_factory.mktemp("c")))
+    template = migrated_template(multinode_cache(request, tmp_path_factory.mktemp("c")))
     root = tmp_path_factory.mktemp("login-nodes")
     started = []
     for name, region in (("a", "110000"), ("b", "120000"), ("c", "130000")):
@@ -172,7 +172,7 @@ def test_a_tianjin_resident_logs_in_at_beijing_with_the_tianjin_account(nodes: N
     # then Tianjin asks them to consent, naming Beijing's node and the full ID number it will receive
     assert consent.status_code == 200 and "北京市政务服务节点（110000）" in consent.text, consent.text[:2000]
     assert "完整身份证号码" in consent.text
-    fields = _hidden_fields(consent.text, "authorizationForm")
+    fields = hidden_fields(consent.text, "authorizationForm")
     assert fields["scope"] == "openid profile id_number" and fields["code_challenge_method"] == "S256"
     # when they allow it
     back = browser.http.post(b.url + "/o/authorize/", data={**fields, "allow": "1"})
@@ -215,7 +215,7 @@ def test_a_forged_state_is_refused_and_creates_nothing(nodes: Nodes) -> None:
     # given a login started at Beijing and completed at Tianjin
     at_home = browser.start_at(a, "120000")
     consent = _follow_to_consent(browser, browser.login_at_home(b, at_home, id_number=id_number))
-    fields = _hidden_fields(consent.text, "authorizationForm")
+    fields = hidden_fields(consent.text, "authorizationForm")
     answer = browser.http.post(b.url + "/o/authorize/", data={**fields, "allow": "1"}, follow_redirects=False)
     callback = urlparse(answer.headers["location"])
     assert callback.path == "/accounts/login/region/120000/callback/"

@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from tongban.catalog import federation as catalog_sync
 from tongban.catalog import uniformity
 from tongban.catalog.models import ServiceItem
 from tongban.catalog.tests.factories import BaseItemFactory, MaterialFactory, ServiceItemFactory
 from tongban.core.errors import ApplicationError
-from tongban.federation import catalog_sync, signing
+from tongban.federation import signing
 from tongban.federation.constants import KeySource
 from tongban.federation.models import Peer, PeerCatalogItem, PeerKey
 from tongban.federation.tests.factories import KeyedPeer

@@ -6,19 +6,27 @@ node's active key over ``{"region", "generated", "items": [...]}``; each item ca
 implementation and base codes, handling type and the six elements in the form
 ``ImplementationSnapshot.from_dict`` reads. The puller verifies it against the keys pinned for
 that peer (refreshing them once on an unknown key id) and replaces the peer's rows in one go.
+
+The catalog app plugs this into the federation transport in its ``AppConfig.ready`` (``register``):
+the endpoint and ``tongban federation catalog pull|compare``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+from argparse import ArgumentParser
 from collections.abc import Iterable
 from typing import Any
 
 import httpx
 from django.conf import settings
+from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from tongban.accounts.models import User
 from tongban.catalog import selectors as catalog_selectors
@@ -27,7 +35,7 @@ from tongban.catalog.models import BaseItem, Material
 from tongban.catalog.uniformity import ImplementationSnapshot, Uniformity, compare_snapshots
 from tongban.core.audit import record
 from tongban.core.errors import ApplicationError, NotFound
-from tongban.federation import errors, services, signing
+from tongban.federation import errors, registry, selectors, services, signing
 from tongban.federation.constants import PeerKeyStatus, PeerStatus
 from tongban.federation.models import Peer, PeerCatalogItem
 
@@ -199,3 +207,46 @@ def uniformity_with_peers(*, base_code: str) -> Uniformity:
         raise NotFound(code="base_item_not_found")
     name = base.name if base is not None else peer_rows[0].base_name
     return compare_snapshots(base_code=base_code, base_name=name, snapshots=snapshots)
+
+
+@require_GET
+def catalog_view(request: HttpRequest) -> HttpResponse:
+    """``GET /federation/v1/catalog``: this region's published implementation items, signed (catalog sync)."""
+    response = HttpResponse(signed_catalog(), content_type="application/jose")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _configure(parser: ArgumentParser) -> None:
+    csub = parser.add_subparsers(dest="catalog_action", required=True)
+    pull = csub.add_parser("pull", help="pull the signed catalogs of the peers (all, or one region)")
+    pull.add_argument("region", nargs="?", default=None)
+    compare = csub.add_parser("compare", help="六统一 of a base item over local and pulled data (JSON)")
+    compare.add_argument("base_code")
+
+
+def _run(command: BaseCommand, options: dict[str, Any]) -> None:
+    if options["catalog_action"] == "pull":
+        region = options["region"]
+        peers = [selectors.peer_get(region_code=region)] if region else list(selectors.peer_list())
+        for peer in peers:
+            count = peer_catalog_pull(peer=peer, actor=None)
+            command.stdout.write(f"{peer.region_code} {count}")
+        return
+    result = uniformity_with_peers(base_code=options["base_code"])
+    document = {
+        "base_code": result.base_code,
+        "score": result.score,
+        "comparable": result.comparable,
+        "regions": result.regions,
+        "differing_elements": result.differing_elements,
+    }
+    command.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+
+
+def register() -> None:
+    """Plug catalog sync into the federation transport (called by ``CatalogConfig.ready``)."""
+    registry.register_endpoint("catalog", catalog_view, name="catalog")
+    registry.register_command(
+        registry.CommandGroup(name="catalog", help="catalog sync with peers", configure=_configure, run=_run)
+    )

@@ -21,8 +21,6 @@ from joserfc import jws, jwt
 from joserfc.jwk import RSAKey
 from oauth2_provider.models import get_application_model
 
-from tongban.accounts import federated_login
-from tongban.accounts.federated_login import FederatedLoginError
 from tongban.accounts.models import FederatedIdentity, HomeRegionClient, PeerLoginClient, User
 from tongban.accounts.scopes import TongbanScopes
 from tongban.accounts.tests.factories import UserFactory
@@ -31,6 +29,8 @@ from tongban.core.models import AuditEvent
 from tongban.federation import services as federation_services
 from tongban.federation import signing
 from tongban.federation.tests.factories import KeyedPeer
+from tongban.homelogin import federated_login
+from tongban.homelogin.federated_login import FederatedLoginError
 
 pytestmark = pytest.mark.django_db
 
@@ -293,7 +293,7 @@ def claims(**overrides: Any) -> dict[str, Any]:
 
 def test_first_login_creates_a_linked_resident_without_password_and_the_next_finds_it(db: Any) -> None:
     # when a resident of the home region logs in for the first time
-    user = federated_login._link(region_code=HOME, issuer="http://127.0.0.1:8002/o", claims=claims())
+    user = federated_login.local_account_for(region_code=HOME, issuer="http://127.0.0.1:8002/o", claims=claims())
     # then a local resident account stands for them, with the ID number and no usable password
     assert user.username == f"{claims()['id_number']}@{HOME}"
     assert user.id_number == claims()["id_number"] and user.kind == "resident" and user.region_id == HOME
@@ -301,7 +301,9 @@ def test_first_login_creates_a_linked_resident_without_password_and_the_next_fin
     identity = FederatedIdentity.objects.get(user=user)
     assert (identity.home_region, identity.subject) == (HOME, "pairwise-subject-1")
     # when they log in again
-    again = federated_login._link(region_code=HOME, issuer="http://127.0.0.1:8002/o", claims=claims(name="张伟新"))
+    again = federated_login.local_account_for(
+        region_code=HOME, issuer="http://127.0.0.1:8002/o", claims=claims(name="张伟新")
+    )
     # then it is the same account
     assert again.pk == user.pk and User.objects.filter(id_number=user.id_number).count() == 1
     assert User.objects.get(pk=user.pk).full_name == "张伟新"
@@ -320,7 +322,7 @@ def test_first_login_creates_a_linked_resident_without_password_and_the_next_fin
 def test_tokens_without_a_resident_identity_create_nothing(db: Any, given: dict[str, Any], code: str) -> None:
     before = User.objects.count()
     with pytest.raises(FederatedLoginError) as caught:
-        federated_login._link(region_code=HOME, issuer="http://127.0.0.1:8002/o", claims=given)
+        federated_login.local_account_for(region_code=HOME, issuer="http://127.0.0.1:8002/o", claims=given)
     assert caught.value.code == code
     assert User.objects.count() == before and not FederatedIdentity.objects.exists()
 
@@ -330,7 +332,7 @@ def test_an_id_number_with_a_local_account_is_refused_not_linked(db: Any) -> Non
     local = UserFactory.create(id_number=claims()["id_number"])
     # when a home-region token with that ID number arrives
     with pytest.raises(FederatedLoginError) as caught:
-        federated_login._link(region_code=HOME, issuer="http://127.0.0.1:8002/o", claims=claims())
+        federated_login.local_account_for(region_code=HOME, issuer="http://127.0.0.1:8002/o", claims=claims())
     # then it is refused: a peer's self-registration does not prove who owns the local account
     assert caught.value.code == "id_number_already_registered" and caught.value.status == 409
     assert not FederatedIdentity.objects.exists() and User.objects.filter(id_number=local.id_number).count() == 1

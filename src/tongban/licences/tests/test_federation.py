@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from tongban.federation import licence_bridge, signing
+from tongban.federation import signing
 from tongban.federation.constants import KeySource
 from tongban.federation.models import Peer, PeerKey
 from tongban.federation.tests.factories import KeyedPeer
+from tongban.licences import federation as licence_bridge
 from tongban.licences import services as licence_services
 from tongban.licences.tests.factories import make_licence
 

@@ -606,11 +606,11 @@ def _complete(*, region_code: str, pending: dict[str, Any] | None, state: str, c
         raise expired()
     id_token = _exchange(client=client, code=code, verifier=str(pending.get("verifier", "")))
     claims = id_token_verify(token=id_token, client=client, nonce=str(pending.get("nonce", "")))
-    return _link(region_code=region_code, issuer=client.issuer, claims=claims)
+    return local_account_for(region_code=region_code, issuer=client.issuer, claims=claims)
 
 
 @transaction.atomic(durable=True)
-def _link(*, region_code: str, issuer: str, claims: dict[str, Any]) -> User:
+def local_account_for(*, region_code: str, issuer: str, claims: dict[str, Any]) -> User:
     if claims.get("kind") != UserKind.RESIDENT:
         raise not_resident()
     try:

@@ -19,10 +19,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tongban.accounts import federated_login, services
+from tongban.accounts import services
 from tongban.accounts.models import User
 from tongban.core.context import RequestContext, bound
 from tongban.core.errors import ApplicationError
+from tongban.homelogin import federated_login
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """证照互认: licences issued at a peer node, checked against that node's pinned keys and status lists.
 
-Plugged into ``licences.verification`` as a key resolver and a status resolver (see
-``FederationConfig.ready``): an issuer or status list URL under an active peer's pinned base
+Plugged into ``licences.verification`` as a key resolver and a status resolver (``register``,
+called by ``LicencesConfig.ready``): an issuer or status list URL under an active peer's pinned base
 URL resolves to that peer's pinned keys only (refreshed once, by the rotation rule of ADR 0013,
 on an unknown key id); the status list credential is fetched from the peer and verified against
 those same keys before its bit is read.
@@ -22,7 +22,8 @@ from tongban.core.errors import ApplicationError
 from tongban.federation import services, signing
 from tongban.federation.constants import PeerKeyStatus, PeerStatus
 from tongban.federation.models import Peer
-from tongban.licences import credentials, verification
+from tongban.licences import credentials, keys, verification
+from tongban.licences.models import SigningKey
 
 logger = logging.getLogger("tongban.federation")
 
@@ -109,3 +110,29 @@ def peer_credential_verify(*, token: str) -> dict[str, Any]:
             status = "revoked" if entry.get("statusPurpose") == "revocation" else "suspended"
             break
     return {"status": status, "issuer_region": check.payload.get("credentialSubject", {}).get("issuingRegion"), **body}
+
+
+class LicenceKeyring:
+    """The node's keys for federation (``federation.signing.Keyring``): the keys that sign credentials."""
+
+    @staticmethod
+    def _node_key(row: SigningKey) -> signing.NodeKey:
+        return signing.NodeKey(
+            kid=row.kid,
+            alg=keys.JWS_ALG[row.algorithm],
+            public_jwk=dict(row.public_jwk),
+            private=lambda: keys.private_jwk(row),
+        )
+
+    def active(self) -> signing.NodeKey:
+        return self._node_key(keys.active_key(keys.default_algorithm()))
+
+    def published(self) -> list[signing.NodeKey]:
+        return [self._node_key(row) for row in keys.published_keys()]
+
+
+def register() -> None:
+    """Give federation the node's keys and let verification trust peers' keys (``LicencesConfig.ready``)."""
+    signing.provide_keyring(LicenceKeyring())
+    verification.register_key_resolver(key_resolver)
+    verification.register_status_resolver(status_resolver)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tongban.web.situations import clean_answers, guide, parse_condition, parse_questions
+from tongban.catalog.situations import clean_answers, guide, parse_condition, parse_questions
 
 SITUATIONS: list[dict[str, Any]] = [
     {

@@ -8,11 +8,11 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from tongban.accounts import federated_login
 from tongban.accounts.sessions import session_login
-from tongban.accounts.views import _safe_next
+from tongban.accounts.views import safe_next
 from tongban.core.context import RequestContext, bound
 from tongban.core.errors import ApplicationError
+from tongban.homelogin import federated_login
 
 MAX_BODY = 64 * 1024
 
@@ -20,7 +20,7 @@ MAX_BODY = 64 * 1024
 @require_POST
 def federated_login_start(request: HttpRequest, region_code: str) -> HttpResponse:
     """The button "log in with your home region's account": off to the peer's provider."""
-    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     try:
         start = federated_login.federated_login_begin(region_code=region_code, next_url=next_url)
     except ApplicationError as exc:
@@ -45,7 +45,7 @@ def federated_login_callback(request: HttpRequest, region_code: str) -> HttpResp
         return _error_page(request, region_code, exc)
     next_url = str(pending.get("next", "")) if isinstance(pending, dict) else ""
     session_login(request, user)
-    return HttpResponseRedirect(_safe_next(request, next_url))
+    return HttpResponseRedirect(safe_next(request, next_url))
 
 
 def _error_page(request: HttpRequest, region_code: str, exc: ApplicationError) -> HttpResponse:
@@ -55,7 +55,7 @@ def _error_page(request: HttpRequest, region_code: str, exc: ApplicationError) -
         "region_name": federated_login.region_name(region_code) if region_code.isdigit() else region_code,
     }
     status = exc.status if 400 <= exc.status < 500 else 502
-    return render(request, "accounts/federated_error.html", context, status=status)
+    return render(request, "homelogin/federated_error.html", context, status=status)
 
 
 @csrf_exempt
