@@ -700,7 +700,7 @@ def query_send(*, recipient_region: str, type: str, payload: dict[str, Any], tim
         header, _claimed = signing.read_unverified(answer_token)
         answer_kid = str(header.get("kid", ""))
         key = peer.keys.filter(kid=answer_kid, status=PeerKeyStatus.PINNED).first()
-        if key is None and _refresh_if_due(peer):
+        if key is None and peer_refresh_if_due(peer):
             key = peer.keys.filter(kid=answer_kid, status=PeerKeyStatus.PINNED).first()
         if key is None or header.get("typ") != ANSWER_TYP:
             raise ValueError("answer signed with an unknown key")

@@ -200,6 +200,7 @@ class Node:
 
 
 def migrated_template(cache: Path) -> Path:
+    """A migrated SQLite database to copy for each node, kept in ``cache`` per set of migrations."""
     digest = hashlib.sha256()
     for path in sorted(SRC.glob("tongban/*/migrations/*.py")):
         digest.update(path.name.encode() + path.read_bytes())
@@ -212,11 +213,6 @@ def migrated_template(cache: Path) -> Path:
         shutil.move(str(node.db), template)
         shutil.rmtree(work, ignore_errors=True)
     return template
-
-
-def migrated_template(cache: Path) -> Path:
-    """A migrated SQLite database to copy for each node, kept in ``cache`` per set of migrations."""
-    return _migrated_template(cache)
 
 
 @dataclass
