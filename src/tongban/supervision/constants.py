@@ -162,3 +162,28 @@ INSPECTION_TRANSITIONS = {
 }
 # Default period within which an inspector is not drawn again for the same target (months).
 DEFAULT_AVOID_MONTHS = 12
+
+
+# ------------------------------------------------------------------ 办不成事 (matters that could not be done)
+
+
+class UnresolvedStatus(models.TextChoices):
+    RECORDED = "recorded", _("Recorded")
+    ASSIGNED = "assigned", _("Assigned to a department")
+    RESOLVED = "resolved", _("Resolved")
+    EXPLAINED = "explained", _("Cannot be done: explained to the resident")
+
+
+class UnresolvedAction(models.TextChoices):
+    ASSIGN = "assign", _("Assign")
+    RESOLVE = "resolve", _("Resolve")
+    EXPLAIN = "explain", _("Explain why it cannot be done")
+
+
+UNRESOLVED_TRANSITIONS = {
+    UnresolvedAction.ASSIGN: ({UnresolvedStatus.RECORDED, UnresolvedStatus.ASSIGNED}, UnresolvedStatus.ASSIGNED),
+    UnresolvedAction.RESOLVE: ({UnresolvedStatus.ASSIGNED}, UnresolvedStatus.RESOLVED),
+    UnresolvedAction.EXPLAIN: ({UnresolvedStatus.ASSIGNED}, UnresolvedStatus.EXPLAINED),
+}
+# Working days a department has for a matter the 办不成事 window assigned to it, unless the supervisor sets another.
+UNRESOLVED_WORKING_DAYS = 5

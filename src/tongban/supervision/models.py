@@ -19,6 +19,7 @@ from tongban.supervision.constants import (
     PlanStatus,
     RectificationStatus,
     RepairStatus,
+    UnresolvedStatus,
 )
 
 
@@ -417,3 +418,53 @@ class CreditRepairRequest(models.Model):
     @property
     def stream(self) -> str:
         return f"credit-repair:{self.pk}"
+
+
+# ------------------------------------------------------------------ 办不成事 window
+
+
+class UnresolvedMatter(models.Model):
+    """A matter a resident could not get done (办不成事): recorded by the resident or a clerk, given an
+    owner and a deadline by a supervisor, closed with an outcome."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resident"),
+    )
+    contact_name = models.CharField(_("contact name"), max_length=60)
+    contact_phone = models.CharField(_("contact phone"), max_length=20)
+    item_code = models.CharField(_("service item (code)"), max_length=64, blank=True)
+    description = models.TextField(_("what could not be done"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(_("channel"), max_length=10, default="online")
+    status = models.CharField(
+        _("status"), max_length=10, choices=UnresolvedStatus.choices, default=UnresolvedStatus.RECORDED
+    )
+    owner = models.ForeignKey(
+        "regions.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("owner")
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("matter that could not be done")
+        verbose_name_plural = _("matters that could not be done")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=UnresolvedStatus.values), name="unresolved_status_valid")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk} · {self.get_status_display()}"
+
+    @property
+    def stream(self) -> str:
+        return f"unresolved:{self.pk}"

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.constants import StaffRoleKind
 from tongban.accounts.models import StaffRole, User
-from tongban.core import inspection_draw
+from tongban.core import audit, inspection_draw
 from tongban.core.errors import Conflict, NotFound
-from tongban.supervision.constants import PlanStatus
+from tongban.regions.models import Region
+from tongban.supervision.constants import PlanStatus, UnresolvedStatus
 from tongban.supervision.models import (
     CreditRecord,
     Inspection,
@@ -19,6 +22,7 @@ from tongban.supervision.models import (
     Inspector,
     Rating,
     RectificationTask,
+    UnresolvedMatter,
 )
 
 
@@ -123,3 +127,47 @@ def plans_for_supervisor(*, user: User) -> QuerySet[InspectionPlan]:
 
 def inspector_entries_for(*, user: User) -> QuerySet[Inspector]:
     return Inspector.objects.filter(user=user, active=True).select_related("department")
+
+
+# ------------------------------------------------------------------ 办不成事 (reads)
+
+
+def unresolved_for(*, user: User) -> QuerySet[UnresolvedMatter]:
+    """A resident's own matters; a supervisor's region's; a department's assigned ones."""
+    supervised = StaffRole.objects.filter(user=user, role=StaffRoleKind.SUPERVISOR).values("department__region_id")
+    owned = StaffRole.objects.filter(
+        user=user, role__in=[StaffRoleKind.REVIEWER, StaffRoleKind.DEPARTMENT_HEAD]
+    ).values("department_id")
+    return UnresolvedMatter.objects.filter(
+        Q(resident=user) | Q(region_id__in=supervised) | Q(owner_id__in=owned)
+    ).select_related("owner")
+
+
+def unresolved_read(*, user: User, matter_id: int, purpose: str) -> UnresolvedMatter:
+    """One matter for someone allowed to see it; a staff member's read is audited with its purpose."""
+    matter = unresolved_for(user=user).filter(pk=matter_id).first()
+    if matter is None:
+        raise NotFound(_("The matter was not found."), code="unresolved_not_found")
+    if matter.resident_id != user.pk:
+        with transaction.atomic():
+            audit.record(
+                stream=matter.stream,
+                action="unresolved.viewed",
+                object_type="unresolved_matter",
+                object_id=matter.pk,
+                actor=user,
+                actor_role="staff",
+                reason=purpose,
+            )
+    return matter
+
+
+def unresolved_figures(*, region: Region) -> dict[str, int]:
+    """Counts per status, for the reports."""
+    counts = {s.value: 0 for s in UnresolvedStatus}
+    for status in UnresolvedMatter.objects.filter(region=region).values_list("status", flat=True):
+        counts[status] += 1
+    overdue = UnresolvedMatter.objects.filter(
+        region=region, status=UnresolvedStatus.ASSIGNED, due_date__lt=timezone.localdate()
+    ).count()
+    return {**counts, "overdue": overdue}

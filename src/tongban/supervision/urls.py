@@ -14,4 +14,7 @@ urlpatterns = [
     path("inspections/<int:pk>/act/<str:action>/", views.plan_act, name="plan_act"),
     path("inspections/mine/", views.my_inspections, name="my_inspections"),
     path("inspections/record/<int:pk>/", views.record_result, name="record_result"),
+    path("unresolved/", views.unresolved_list, name="unresolved_list"),
+    path("unresolved/new/", views.unresolved_new, name="unresolved_new"),
+    path("unresolved/<int:pk>/", views.unresolved_detail, name="unresolved_detail"),
 ]

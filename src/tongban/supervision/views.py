@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from tongban.accounts.constants import StaffRoleKind
+from tongban.accounts.models import StaffRole
 from tongban.core.errors import ApplicationError
-from tongban.regions.models import Department
-from tongban.supervision import inspections, selectors
+from tongban.regions.models import Department, Region
+from tongban.supervision import inspections, selectors, unresolved
 from tongban.supervision.constants import InspectionResult, InspectionStatus, PlanAction, PlanStatus
 from tongban.supervision.models import Inspection, InspectionPlan
 
@@ -170,3 +172,121 @@ def record_result(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The result was recorded and published."))
     return redirect("supervision:my_inspections")
+
+
+# ------------------------------------------------------------------ 办不成事 window
+
+
+class UnresolvedForm(forms.Form):
+    description = forms.CharField(
+        label=gettext_lazy("What could not be done, and where"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    item_code = forms.CharField(label=gettext_lazy("Service item (code, if known)"), max_length=64, required=False)
+    contact_name = forms.CharField(label=gettext_lazy("Your name"), max_length=60)
+    contact_phone = forms.CharField(label=gettext_lazy("Phone for the call back"), max_length=20)
+
+
+@login_required
+def unresolved_new(request: HttpRequest) -> HttpResponse:
+    """A resident (or a window clerk for a resident at the window) records a matter that could not be done."""
+    clerk_regions = list(
+        StaffRole.objects.filter(user=request.user, role=StaffRoleKind.WINDOW_CLERK).values_list(  # type: ignore[misc]
+            "department__region_id", flat=True
+        )
+    )
+    region_code = clerk_regions[0] if clerk_regions else settings_region()
+    form = UnresolvedForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            matter = unresolved.unresolved_record(
+                actor=request.user,  # type: ignore[arg-type]
+                region=Region.objects.get(pk=region_code),
+                description=data["description"],
+                contact_name=data["contact_name"],
+                contact_phone=data["contact_phone"],
+                item_code=data["item_code"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(
+                request,
+                _("Recorded as no. %(n)s. A supervisor will give it to a department with a deadline.")
+                % {"n": matter.pk},
+            )
+            return redirect("supervision:unresolved_list")
+    return render(request, "supervision/unresolved_new.html", {"form": form})
+
+
+def settings_region() -> str:
+    from django.conf import settings
+
+    return str(settings.TONGBAN_REGION)
+
+
+@login_required
+def unresolved_list(request: HttpRequest) -> HttpResponse:
+    rows = list(selectors.unresolved_for(user=request.user)[:300])  # type: ignore[arg-type]
+    return render(request, "supervision/unresolved_list.html", {"rows": rows})
+
+
+@login_required
+def unresolved_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    try:
+        matter = selectors.unresolved_read(user=user, matter_id=pk, purpose="办不成事 follow-up")  # type: ignore[arg-type]
+    except ApplicationError as exc:
+        raise Http404 from exc
+    supervisor = StaffRole.objects.filter(
+        user=user,  # type: ignore[misc]
+        role=StaffRoleKind.SUPERVISOR,
+        department__region_id=matter.region_id,
+    ).exists()
+    owner = (
+        matter.owner_id is not None
+        and StaffRole.objects.filter(
+            user=user,  # type: ignore[misc]
+            department_id=matter.owner_id,
+            role__in=[StaffRoleKind.REVIEWER, StaffRoleKind.DEPARTMENT_HEAD],
+        ).exists()
+    )
+    if request.method == "POST":
+        try:
+            if request.POST.get("do") == "assign" and supervisor:
+                department = Department.objects.filter(pk=request.POST.get("owner") or 0).first()
+                if department is None:
+                    raise ApplicationError(_("Choose a department."), code="department_required")
+                unresolved.unresolved_assign(
+                    actor=user,  # type: ignore[arg-type]
+                    matter=matter,
+                    owner=department,
+                    working_days=int(request.POST.get("working_days") or 5),
+                    note=request.POST.get("note", ""),
+                )
+            elif request.POST.get("do") in ("resolve", "explain") and owner:
+                unresolved.unresolved_close(
+                    actor=user,  # type: ignore[arg-type]
+                    matter=matter,
+                    resolved=request.POST.get("do") == "resolve",
+                    outcome=request.POST.get("outcome", ""),
+                )
+            else:
+                raise Http404
+        except (ApplicationError, ValueError) as exc:
+            messages.error(request, str(getattr(exc, "message", _("Some fields are invalid."))))
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("supervision:unresolved_detail", pk=matter.pk)
+    return render(
+        request,
+        "supervision/unresolved_detail.html",
+        {
+            "matter": matter,
+            "supervisor": supervisor,
+            "owner": owner,
+            "departments": Department.objects.filter(region_id=matter.region_id).order_by("code") if supervisor else [],
+        },
+    )
