@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _servers import KINDS, wsgi_server_command  # noqa: E402
 
 PG_SERVER = os.environ.get("TONGBAN_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-PG_DB = "tongban_bench_hotline"
+PG_DB = os.environ.get("TONGBAN_BENCH_DB", "tongban_bench_hotline")  # another name for an A/B run side by side
 
 QUERIES = [
     "公积金提取",

@@ -54,7 +54,7 @@ from _servers import KINDS, wsgi_server_command  # noqa: E402
 
 SERVER_KIND = ["granian"]  # --server-kind
 PG_SERVER = os.environ.get("TONGBAN_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-PG_DB = "tongban_bench_licences"
+PG_DB = os.environ.get("TONGBAN_BENCH_DB", "tongban_bench_licences")  # another name for an A/B run side by side
 CLIENTS = 4
 PREFIX = "BENCH-120000-"
 CHUNK = 2_000_000

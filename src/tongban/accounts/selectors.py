@@ -1,34 +1,121 @@
+"""Reads of the accounts app: staff roles (the one roles selector), enterprises a user acts for."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import cast
+
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from tongban.accounts import store
 from tongban.accounts.constants import MemberRole, StaffRoleKind
-from tongban.accounts.models import Enterprise, EnterpriseMember, User
+from tongban.accounts.models import Enterprise, EnterpriseMember, StaffRole, User
+from tongban.core.context import request_context
 from tongban.regions.models import Department
 
 
-def user_has_role(*, user: User, role: StaffRoleKind, department: Department | None = None) -> bool:
-    if not user.is_authenticated:
+@dataclass(frozen=True)
+class HeldRole:
+    """One role a member of staff holds: the role, its department, and where that department is."""
+
+    role: str
+    department_id: int
+    region_id: str  # the department's region
+    parent_region_id: str | None  # that region's parent (a province for a city's department)
+
+    def in_region(self, region: str, *, subregions: bool = False) -> bool:
+        """Whether the department is in ``region`` (or, with ``subregions``, in a region directly under it)."""
+        return self.region_id == region or (subregions and self.parent_region_id == region)
+
+
+_ROLES_MEMO = "_tongban_staff_roles"
+
+
+def _held_roles(user: User) -> list[HeldRole]:
+    """Every role of ``user``. Within one request the answer is remembered on the user object (the
+    request's user) and keyed by the request's context, so a request's checks ask the database once;
+    outside a request (tasks, commands, tests calling services) it is read every time, and a role
+    withdrawn between two requests is seen by the second."""
+    ctx = request_context()
+    memo = user.__dict__.get(_ROLES_MEMO)
+    if ctx is not None and memo is not None and memo[0] is ctx:
+        return cast(list[HeldRole], memo[1])
+    held = [HeldRole(*row) for row in store.staff_roles_of(user.pk)]
+    if ctx is not None:
+        user.__dict__[_ROLES_MEMO] = (ctx, held)
+    return held
+
+
+def user_roles(
+    *,
+    user: User | AnonymousUser | None,
+    roles: Iterable[str] | None = None,
+    department: Department | int | None = None,
+    region: str | None = None,
+    subregions: bool = False,
+) -> list[HeldRole]:
+    """The staff roles ``user`` holds (THE roles selector: every app asks here, none reads
+    ``StaffRole`` itself), optionally only ``roles``, only in ``department``, only in departments of
+    ``region`` (with ``subregions``: or of a region directly under it).
+
+    Only roles actually held: a superuser's implied rights are the caller's decision (``user_has_role``
+    grants them). Anonymous users and ``None`` hold none; whether an inactive user may act is the
+    caller's check, as before.
+    """
+    if user is None or not user.is_authenticated or user.pk is None:
+        return []
+    wanted = None if roles is None else {str(r) for r in roles}
+    department_id = department.pk if isinstance(department, Department) else department
+    return [
+        held
+        for held in _held_roles(user)
+        if (wanted is None or held.role in wanted)
+        and (department_id is None or held.department_id == department_id)
+        and (region is None or held.in_region(region, subregions=subregions))
+    ]
+
+
+def user_has_role(
+    *,
+    user: User | AnonymousUser | None,
+    role: StaffRoleKind | str,
+    department: Department | int | None = None,
+    region: str | None = None,
+) -> bool:
+    """Whether ``user`` holds ``role`` (in ``department``, in a department of ``region``); a superuser does."""
+    if user is None or not user.is_authenticated:
         return False
     if user.is_superuser:
         return True
-    qs = user.staff_roles.filter(role=role)
+    return bool(user_roles(user=user, roles=[role], department=department, region=region))
+
+
+def user_department_ids(
+    *, user: User | AnonymousUser | None, role: StaffRoleKind | str | None = None, roles: Iterable[str] | None = None
+) -> set[int]:
+    """The departments in which ``user`` holds ``role`` (or one of ``roles``; any role when neither is given)."""
+    wanted = [role] if role is not None else roles
+    return {held.department_id for held in user_roles(user=user, roles=wanted)}
+
+
+def role_holders(
+    *, role: StaffRoleKind | str, department: Department | None = None, region: str | None = None
+) -> QuerySet[User]:
+    """The users holding ``role`` in ``department``, or in any department of ``region``."""
+    holders = StaffRole.objects.filter(role=role)
     if department is not None:
-        qs = qs.filter(department=department)
-    return qs.exists()
-
-
-def user_department_ids(*, user: User, role: StaffRoleKind | None = None) -> set[int]:
-    qs = user.staff_roles.all()
-    if role is not None:
-        qs = qs.filter(role=role)
-    return set(qs.values_list("department_id", flat=True))
+        holders = holders.filter(department=department)
+    if region is not None:
+        holders = holders.filter(department__region_id=region)
+    return User.objects.filter(pk__in=holders.values("user_id"))
 
 
 def staff_for_department(*, department: Department, role: StaffRoleKind) -> QuerySet[User]:
-    return User.objects.filter(staff_roles__department=department, staff_roles__role=role).distinct()
+    return role_holders(role=role, department=department)
 
 
 ACTING_ENTERPRISE_SESSION_KEY = "tongban_acting_enterprise"

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.constants import StaffRoleKind
-from tongban.accounts.models import StaffRole, User
-from tongban.accounts.selectors import enterprises_for_user
+from tongban.accounts.models import User
+from tongban.accounts.selectors import enterprises_for_user, user_department_ids, user_roles
 from tongban.cases import events
 from tongban.cases.constants import CLOCK_RUNNING, CaseStatus, DeadlineLevel
 from tongban.cases.models import Case, CaseMaterial, VerificationTask
@@ -40,7 +40,7 @@ class Access:
 
 
 def _staff_roles(user: User) -> list[tuple[str, int, str]]:
-    return list(StaffRole.objects.filter(user=user).values_list("role", "department_id", "department__region_id"))
+    return [(held.role, held.department_id, held.region_id) for held in user_roles(user=user)]
 
 
 def case_visible_q(*, user: User) -> Q:
@@ -212,7 +212,7 @@ def case_search(*, user: User, q: str) -> QuerySet[Case]:
 
 
 def verification_tasks_for(*, user: User, status: str | None = None) -> QuerySet[VerificationTask]:
-    departments = StaffRole.objects.filter(user=user, role__in=STAFF_READ_ROLES).values("department_id")
+    departments = user_department_ids(user=user, roles=STAFF_READ_ROLES)
     qs = VerificationTask.objects.filter(department_id__in=departments).select_related("case", "department")
     if status:
         qs = qs.filter(status=status)

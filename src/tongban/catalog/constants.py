@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tongban.core.workflow import Transition, table
+
 
 class ItemKind(models.TextChoices):
     LICENSING = "licensing", _("Administrative licensing")
@@ -40,6 +42,25 @@ class ItemStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
     SUPERSEDED = "superseded", _("Superseded")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ItemAction(models.TextChoices):
+    UPDATE = "update", _("Update the draft")
+    PUBLISH = "publish", _("Publish")
+    SUPERSEDE = "supersede", _("Supersede")
+    WITHDRAW = "withdraw", _("Withdraw")
+
+
+# THE transition table of item versions: action → (the statuses it may start from, the new status).
+# ``services.ITEMS`` (the item workflow on ``core.workflow``) checks every change of a version against it.
+ITEM_TRANSITIONS: dict[str, Transition] = table(
+    {
+        ItemAction.UPDATE: ({ItemStatus.DRAFT}, ItemStatus.DRAFT),
+        ItemAction.PUBLISH: ({ItemStatus.DRAFT}, ItemStatus.PUBLISHED),
+        ItemAction.SUPERSEDE: ({ItemStatus.PUBLISHED}, ItemStatus.SUPERSEDED),
+        ItemAction.WITHDRAW: ({ItemStatus.PUBLISHED}, ItemStatus.WITHDRAWN),
+    }
+)
 
 
 class HandlingType(models.TextChoices):

@@ -34,28 +34,23 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pydantic import ValidationError as PydanticValidationError
 
 from tongban.accounts.constants import StaffRoleKind
 from tongban.accounts.models import User
 from tongban.accounts.selectors import user_department_ids
 from tongban.catalog import events
-from tongban.catalog.constants import ItemStatus, SpecialStepKind
+from tongban.catalog.constants import ITEM_TRANSITIONS, ItemAction, ItemStatus, SpecialStepKind
 from tongban.catalog.models import BaseItem, Material, ServiceItem, Theme
 from tongban.catalog.schemas import BaseItemIn, ItemIn, MaterialIn, input_error_details
 from tongban.catalog.search import reindex_item
-from tongban.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from tongban.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tongban.core.models import AuditEvent
+from tongban.core.workflow import Move, Workflow
 from tongban.regions.models import Department, Region
 
 Actor = User | None
-
-# The one transition table of item versions: action -> (allowed current statuses, new status).
-ITEM_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "update": (frozenset({ItemStatus.DRAFT}), ItemStatus.DRAFT),
-    "publish": (frozenset({ItemStatus.DRAFT}), ItemStatus.PUBLISHED),
-    "supersede": (frozenset({ItemStatus.PUBLISHED}), ItemStatus.SUPERSEDED),
-    "withdraw": (frozenset({ItemStatus.PUBLISHED}), ItemStatus.WITHDRAWN),
-}
 
 # Fields of ServiceItem copied from ItemIn as they are (JSON lists are stored as plain data).
 _SCALAR_FIELDS = (
@@ -89,15 +84,25 @@ _JSON_FIELDS_ALL = (*_JSON_FIELDS, "form_fields")
 _COPIED_FIELDS = ("base_id", "region_id", "department_id", *_SCALAR_FIELDS, *_JSON_FIELDS_ALL)
 
 
-def _check_transition(item: ServiceItem, action: str) -> str:
-    allowed, target = ITEM_TRANSITIONS[action]
-    if item.status not in allowed:
-        raise InvalidTransition(
-            _("This action is not allowed for a version in status “%(status)s”.")
-            % {"status": item.get_status_display()},
-            details={"action": action, "status": item.status},
-        )
-    return target
+def _record_item_move(move: Move[ServiceItem]) -> AuditEvent | None:
+    """The audit event of a version's move: publishing names the version it superseded (the superseded
+    version's own move is recorded by that event); a draft's update records its changed fields itself."""
+    if move.action == ItemAction.PUBLISH:
+        return events.item_published(actor=move.actor, item=move.obj, superseded=(move.data or {}).get("superseded"))
+    if move.action == ItemAction.WITHDRAW:
+        return events.item_withdrawn(actor=move.actor, item=move.obj, reason=move.reason)
+    return None
+
+
+# The item workflow: every change of a version's status is checked against ``constants.ITEM_TRANSITIONS``.
+ITEMS: Workflow[ServiceItem] = Workflow(
+    name="item",
+    model=ServiceItem,
+    table=ITEM_TRANSITIONS,
+    label=lambda status: ItemStatus(status).label,
+    record=_record_item_move,
+    not_allowed=gettext_lazy("This action is not allowed for a version in status “%(status)s”."),
+)
 
 
 # --- permissions -------------------------------------------------------------------------------
@@ -445,7 +450,7 @@ def item_draft_update(*, actor: Actor, item: ServiceItem, data: ItemIn) -> Servi
     _require_catalog_admin(actor)
     item = _locked(item)
     _require_department(actor, item.department)
-    _check_transition(item, "update")
+    ITEMS.check(item, ItemAction.UPDATE)
     resolved = _validated(actor=actor, data=data, existing=item)
     changed = _apply(item, data, resolved)
     if changed:
@@ -468,7 +473,7 @@ def item_publish(*, actor: Actor, item: ServiceItem) -> ServiceItem:
     _require_catalog_admin(actor)
     item = _locked(item)
     _require_department(actor, item.department)
-    target = _check_transition(item, "publish")
+    ITEMS.check(item, ItemAction.PUBLISH)
     # The draft may have been edited outside the services (admin) or the base list may have
     # changed since: check it again as it is now.
     try:
@@ -485,12 +490,9 @@ def item_publish(*, actor: Actor, item: ServiceItem) -> ServiceItem:
         .first()
     )
     if current is not None:
-        current.status = _check_transition(current, "supersede")
-        current.save(update_fields=["status", "updated_at"])
-    item.status = target
+        ITEMS.apply(current, action=ItemAction.SUPERSEDE, actor=actor)
     item.published_at = timezone.now()
-    item.save(update_fields=["status", "published_at", "updated_at"])
-    events.item_published(actor=actor, item=item, superseded=current)
+    ITEMS.apply(item, action=ItemAction.PUBLISH, actor=actor, fields=["published_at"], data={"superseded": current})
     if current is not None:
         reindex_item(current)
     reindex_item(item)
@@ -506,8 +508,6 @@ def item_withdraw(*, actor: Actor, item: ServiceItem, reason: str) -> ServiceIte
         raise ValidationFailed(details=[_problem("reason", "required", _("Give the reason for withdrawing the item."))])
     item = _locked(item)
     _require_department(actor, item.department)
-    item.status = _check_transition(item, "withdraw")
-    item.save(update_fields=["status", "updated_at"])
-    events.item_withdrawn(actor=actor, item=item, reason=reason)
+    ITEMS.apply(item, action=ItemAction.WITHDRAW, actor=actor, reason=reason)
     reindex_item(item)
     return item

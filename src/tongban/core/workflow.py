@@ -156,16 +156,22 @@ class Workflow(Generic[M]):
         data: dict[str, Any] | None = None,
         notice: str = "",
         target: str | None = None,
+        save: bool = True,
     ) -> M:
         """Move ``obj`` (locked by the caller, in its transaction) by ``action`` and record it.
 
         ``target`` skips the table's check (the caller checked it earlier, before changing fields
-        that the check reads); ``fields`` are saved with the status.
+        that the check reads); ``fields`` are saved with the status. ``save=False``: an action that
+        leaves the status as it is and changes no field of the row (a request kept in a table of its
+        own): checked and recorded, the row is not written.
         """
         if not transaction.get_connection().in_atomic_block:
             raise RuntimeError(f"{self.name}: a move must run inside a transaction")
         to_status = self.check(obj, action) if target is None else target
+        fields = tuple(fields)
         from_status = str(getattr(obj, self.status_field))
+        if not save and (str(to_status) != from_status or fields):
+            raise RuntimeError(f"{self.name}: {action} changes the row; it must be saved")
         setattr(obj, self.status_field, to_status)
         move = Move(
             obj=obj,
@@ -179,7 +185,8 @@ class Workflow(Generic[M]):
             notice=notice,
         )
         with write_batch():
-            save_fields(obj, [self.status_field, *self.touch, *fields])
+            if save:
+                save_fields(obj, [self.status_field, *self.touch, *fields])
             self.record(move)
             for receiver in tuple(self._receivers):
                 receiver(move)

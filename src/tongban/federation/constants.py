@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tongban.core.workflow import Transition, table
+
 JWS_TYP = "tongban-federation+jws"
 ANNOUNCEMENT_TYP = "tongban-keys+jws"
 CONTENT_TYPE = "application/jose"
@@ -50,10 +52,13 @@ class Direction(models.TextChoices):
     FAILED = "failed", _("Delivery failed")
 
 
-# Outbox transitions: one table, visible in one place.
-OUTBOX_TRANSITIONS: dict[str, set[str]] = {
-    "deliver": {OutboxStatus.PENDING},
-    "fail": {OutboxStatus.PENDING},
-    "park": {OutboxStatus.PENDING},
-    "retry": {OutboxStatus.PARKED},
-}
+# Outbox transitions: one table, visible in one place (action → (sources, target); None: decided by the
+# service: a failed attempt stays pending until the last one parks it). ``services.OUTBOX`` checks them.
+OUTBOX_TRANSITIONS: dict[str, Transition] = table(
+    {
+        "deliver": ({OutboxStatus.PENDING}, OutboxStatus.DELIVERED),
+        "fail": ({OutboxStatus.PENDING}, None),
+        "park": ({OutboxStatus.PENDING}, OutboxStatus.PARKED),
+        "retry": ({OutboxStatus.PARKED}, OutboxStatus.PENDING),
+    }
+)

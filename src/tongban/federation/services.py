@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from tongban.accounts.models import User
 from tongban.core.errors import ApplicationError, InvalidTransition
+from tongban.core.workflow import Workflow
 from tongban.federation import errors, events, registry, signing
 from tongban.federation.constants import (
     ANSWER_TYP,
@@ -267,14 +268,21 @@ def envelope_of(message: OutboxMessage, *, sent: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _transition(message: OutboxMessage, action: str) -> None:
-    if message.status not in OUTBOX_TRANSITIONS[action]:
-        raise InvalidTransition(code="invalid_transition")
+# The outbox workflow, for its checks: the writes of a delivery attempt are the delivery's own (no
+# audit event for each attempt, outside any transaction of the caller's), so only ``check`` is used.
+OUTBOX: Workflow[OutboxMessage] = Workflow(
+    name="outbox",
+    model=OutboxMessage,
+    table=OUTBOX_TRANSITIONS,
+    label=lambda status: OutboxStatus(status).label,
+    record=lambda move: None,
+    not_allowed=InvalidTransition.default_message,
+    resolve_target=lambda message, action: str(message.status),
+)
 
 
 def outbox_mark_delivered(*, message: OutboxMessage, token: str, kid: str, code: str) -> None:
-    _transition(message, "deliver")
-    message.status = OutboxStatus.DELIVERED
+    message.status = OUTBOX.check(message, "deliver")
     message.attempts += 1
     message.delivered_at = timezone.now()
     message.last_error = ""
@@ -298,7 +306,7 @@ def backoff_seconds(attempts: int) -> float:
 
 def outbox_mark_failed(*, message: OutboxMessage, token: str, kid: str, code: str, detail: str) -> None:
     """Count a failed attempt: schedule the next one with exponential backoff, or park the message."""
-    _transition(message, "fail")
+    OUTBOX.check(message, "fail")
     message.attempts += 1
     message.last_error = f"{code}: {detail}"[:2000]
     max_attempts = int(_setting("TONGBAN_FEDERATION_MAX_ATTEMPTS", 8))
@@ -326,8 +334,7 @@ def outbox_retry(*, message_id: uuid.UUID | str, actor: User | None) -> OutboxMe
     message = OutboxMessage.objects.select_for_update().filter(message_id=message_id).first()
     if message is None:
         raise errors.message_not_found()
-    _transition(message, "retry")
-    message.status = OutboxStatus.PENDING
+    message.status = OUTBOX.check(message, "retry")
     message.attempts = 0
     message.next_attempt_at = timezone.now()
     message.save(update_fields=["status", "attempts", "next_attempt_at"])

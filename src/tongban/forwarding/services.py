@@ -25,8 +25,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.constants import StaffRoleKind, UserKind
-from tongban.accounts.models import StaffRole, User
+from tongban.accounts.models import User
 from tongban.accounts.notifications import notify
+from tongban.accounts.selectors import user_roles
 from tongban.cases import services as case_services
 from tongban.cases.constants import CaseStatus, DeliveryMethod, IdentityCheck
 from tongban.cases.uploads import Chunked, delete_stored, open_stored, store_upload
@@ -51,7 +52,7 @@ from tongban.forwarding.constants import (
     ForwardMode,
 )
 from tongban.forwarding.models import RemoteCase, RemoteCaseEvent, RemoteCaseFile
-from tongban.regions.models import Region
+from tongban.regions.models import Department, Region
 
 # Which peer items are offered, by mode (the item's 跨省通办 mode as the peer publishes it).
 OFFERED: dict[str, tuple[str, ...]] = {
@@ -114,9 +115,7 @@ def peer_item_get(*, region_code: str, code: str, mode: str) -> PeerCatalogItem:
 
 
 def _is_clerk_here(user: User) -> bool:
-    return StaffRole.objects.filter(
-        user=user, role=StaffRoleKind.WINDOW_CLERK, department__region_id=signing.own_region()
-    ).exists()
+    return bool(user_roles(user=user, roles=[StaffRoleKind.WINDOW_CLERK], region=signing.own_region()))
 
 
 def may_act(*, actor: User, remote_case: RemoteCase) -> str | None:
@@ -427,13 +426,11 @@ def remote_case_forward(*, remote_case: RemoteCase, actor: User) -> RemoteCase:
 def _office_of(user: User | None) -> str:
     if user is None:
         return ""
-    role = (
-        StaffRole.objects.filter(user=user, role=StaffRoleKind.WINDOW_CLERK)
-        .select_related("department")
-        .order_by("id")
-        .first()
-    )
-    return role.department.name[:200] if role else ""
+    clerk = user_roles(user=user, roles=[StaffRoleKind.WINDOW_CLERK])
+    if not clerk:
+        return ""
+    department = Department.objects.filter(pk=clerk[0].department_id).values_list("name", flat=True).first()
+    return (department or "")[:200]
 
 
 Scans = Mapping[str, tuple[Chunked | IO[bytes], str]]

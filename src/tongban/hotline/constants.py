@@ -7,16 +7,16 @@ department returns a wrongly dispatched ticket: → returned, then dispatched ag
 merging duplicates (→ merged), reopening after an unsatisfied revisit, transfer to another region
 (→ transferred, the outcome comes back: → closed) and emergency escalation (status unchanged).
 
-Every service that changes a ticket looks its action up in ``TRANSITIONS``. Nothing else decides
-whether an action is allowed.
+Every service that changes a ticket moves it through the ticket workflow (``core.workflow`` over
+``TRANSITIONS``). Nothing else decides whether an action is allowed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from tongban.core.workflow import Transition, table
 
 
 class TicketStatus(models.TextChoices):
@@ -59,33 +59,30 @@ HANDLING_STATES = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.SUPERVISED})
 FINISHED_STATES = frozenset({S.CLOSED, S.REVISITED, S.EVALUATED})
 
 
-@dataclass(frozen=True)
-class Transition:
-    sources: frozenset[TicketStatus]
-    target: TicketStatus | None  # None: the status does not change
-
-
-TRANSITIONS: dict[TicketAction, Transition] = {
-    TicketAction.DISPATCH: Transition(frozenset({S.RECEIVED, S.RETURNED}), S.DISPATCHED),
-    TicketAction.ANSWER_DIRECTLY: Transition(frozenset({S.RECEIVED, S.RETURNED}), S.CLOSED),
-    TicketAction.ACCEPT: Transition(frozenset({S.DISPATCHED}), S.IN_PROGRESS),
-    TicketAction.RETURN: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), S.RETURNED),
-    TicketAction.REASSIGN: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS, S.SUPERVISED}), S.DISPATCHED),
-    TicketAction.REPLY: Transition(frozenset({S.IN_PROGRESS, S.SUPERVISED}), S.REPLIED),
-    TicketAction.SUPERVISE: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS}), S.SUPERVISED),
-    TicketAction.CLOSE: Transition(frozenset({S.REPLIED}), S.CLOSED),
-    TicketAction.REVISIT: Transition(frozenset({S.CLOSED}), S.REVISITED),
-    TicketAction.EVALUATE: Transition(frozenset({S.REVISITED}), S.EVALUATED),
-    TicketAction.REOPEN: Transition(frozenset({S.REVISITED, S.EVALUATED}), S.DISPATCHED),
-    TicketAction.MERGE: Transition(frozenset({S.RECEIVED, S.DISPATCHED, S.RETURNED}), S.MERGED),
-    TicketAction.ESCALATE: Transition(
-        frozenset({S.RECEIVED, S.DISPATCHED, S.IN_PROGRESS, S.SUPERVISED, S.RETURNED}), None
-    ),
-    TicketAction.REQUEST_EXTENSION: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS, S.SUPERVISED}), None),
-    TicketAction.DECIDE_EXTENSION: Transition(frozenset({S.DISPATCHED, S.IN_PROGRESS, S.SUPERVISED}), None),
-    TicketAction.TRANSFER: Transition(frozenset({S.RECEIVED, S.RETURNED}), S.TRANSFERRED),
-    TicketAction.TRANSFER_OUTCOME: Transition(frozenset({S.TRANSFERRED}), S.CLOSED),
-}
+# THE transition table of tickets: action → (the statuses it may start from, the status it leads to;
+# None: the status does not change). ``services.TICKETS`` (the ticket workflow on ``core.workflow``)
+# checks every ticket action against it.
+TRANSITIONS: dict[str, Transition] = table(
+    {
+        TicketAction.DISPATCH: ({S.RECEIVED, S.RETURNED}, S.DISPATCHED),
+        TicketAction.ANSWER_DIRECTLY: ({S.RECEIVED, S.RETURNED}, S.CLOSED),
+        TicketAction.ACCEPT: ({S.DISPATCHED}, S.IN_PROGRESS),
+        TicketAction.RETURN: ({S.DISPATCHED, S.IN_PROGRESS}, S.RETURNED),
+        TicketAction.REASSIGN: ({S.DISPATCHED, S.IN_PROGRESS, S.SUPERVISED}, S.DISPATCHED),
+        TicketAction.REPLY: ({S.IN_PROGRESS, S.SUPERVISED}, S.REPLIED),
+        TicketAction.SUPERVISE: ({S.DISPATCHED, S.IN_PROGRESS}, S.SUPERVISED),
+        TicketAction.CLOSE: ({S.REPLIED}, S.CLOSED),
+        TicketAction.REVISIT: ({S.CLOSED}, S.REVISITED),
+        TicketAction.EVALUATE: ({S.REVISITED}, S.EVALUATED),
+        TicketAction.REOPEN: ({S.REVISITED, S.EVALUATED}, S.DISPATCHED),
+        TicketAction.MERGE: ({S.RECEIVED, S.DISPATCHED, S.RETURNED}, S.MERGED),
+        TicketAction.ESCALATE: ({S.RECEIVED, S.DISPATCHED, S.IN_PROGRESS, S.SUPERVISED, S.RETURNED}, None),
+        TicketAction.REQUEST_EXTENSION: ({S.DISPATCHED, S.IN_PROGRESS, S.SUPERVISED}, None),
+        TicketAction.DECIDE_EXTENSION: ({S.DISPATCHED, S.IN_PROGRESS, S.SUPERVISED}, None),
+        TicketAction.TRANSFER: ({S.RECEIVED, S.RETURNED}, S.TRANSFERRED),
+        TicketAction.TRANSFER_OUTCOME: ({S.TRANSFERRED}, S.CLOSED),
+    }
+)
 
 
 class TicketCategory(models.TextChoices):
@@ -179,3 +176,13 @@ DUPLICATE_WINDOW_HOURS = 72
 DUPLICATE_MIN_SIMILARITY = 0.5
 
 MAX_CONTENT = 4000
+
+# Federation message types of the hotline (ADR 0013; handlers in ``hotline.federation``).
+TRANSFER_MESSAGE = "hotline.ticket_transfer"
+TRANSFER_RECEIVED_MESSAGE = "hotline.ticket_transfer_received"
+OUTCOME_MESSAGE = "hotline.ticket_transfer_outcome"
+KB_ENTRY_MESSAGE = "hotline.kb_entry"
+KB_WITHDRAWN_MESSAGE = "hotline.kb_entry_withdrawn"
+KB_PULL_MESSAGE = "hotline.kb_pull"
+KB_SNAPSHOT_MESSAGE = "hotline.kb_snapshot"
+KB_EXPORT_FORMAT = "tongban.hotline.knowledge/1"

@@ -19,6 +19,10 @@ Each handler checks that the sender is the counterpart of what it touches (the r
 was transferred to, the origin region of an entry) and refuses with a stable code otherwise. They
 are idempotent: a transfer is keyed on its id, an outcome on its transfer, an entry on its uid and
 version. The federation's inbox already refuses a second delivery of the same message.
+
+The sending side lives with the services (``services.transfers``, ``services.knowledge_base``),
+which send through ``federation.services``; this module only receives, and nothing in the
+services imports it.
 """
 
 from __future__ import annotations
@@ -32,97 +36,43 @@ from django.utils.translation import gettext_lazy as _
 from tongban.accounts.models import User
 from tongban.core.errors import ValidationFailed
 from tongban.federation import services as federation
-from tongban.federation.constants import PeerStatus
-from tongban.federation.models import InboxMessage, Peer
+from tongban.federation.models import InboxMessage
 from tongban.federation.registry import register
 from tongban.hotline import services
-from tongban.hotline.constants import KnowledgeStatus
-from tongban.hotline.models import KnowledgeEntry, Ticket, TicketTransfer
+from tongban.hotline.constants import (
+    KB_ENTRY_MESSAGE,
+    KB_EXPORT_FORMAT,
+    KB_PULL_MESSAGE,
+    KB_SNAPSHOT_MESSAGE,
+    KB_WITHDRAWN_MESSAGE,
+    OUTCOME_MESSAGE,
+    TRANSFER_MESSAGE,
+    TRANSFER_RECEIVED_MESSAGE,
+    KnowledgeStatus,
+)
+from tongban.hotline.models import KnowledgeEntry
 
-TRANSFER = services.TRANSFER_MESSAGE
-TRANSFER_RECEIVED = "hotline.ticket_transfer_received"
-OUTCOME = services.OUTCOME_MESSAGE
-KB_ENTRY = "hotline.kb_entry"
-KB_WITHDRAWN = "hotline.kb_entry_withdrawn"
-KB_PULL = "hotline.kb_pull"
-KB_SNAPSHOT = "hotline.kb_snapshot"
+TRANSFER = TRANSFER_MESSAGE
+TRANSFER_RECEIVED = TRANSFER_RECEIVED_MESSAGE
+OUTCOME = OUTCOME_MESSAGE
+KB_ENTRY = KB_ENTRY_MESSAGE
+KB_WITHDRAWN = KB_WITHDRAWN_MESSAGE
+KB_PULL = KB_PULL_MESSAGE
+KB_SNAPSHOT = KB_SNAPSHOT_MESSAGE
 SNAPSHOT_PART = 200
-
-
-def _active_peers() -> list[str]:
-    return list(Peer.objects.filter(status=PeerStatus.ACTIVE).values_list("region_code", flat=True))
 
 
 def _payload(message: InboxMessage) -> dict[str, Any]:
     return message.payload if isinstance(message.payload, dict) else {}
 
 
-# ------------------------------------------------------------------ sending (in the caller's transaction)
-
-
-def send_transfer(*, transfer: TicketTransfer, actor: User | None) -> None:
-    """Queue the transfer for the receiving region's node (refused if that region is not a peer)."""
-    if not Peer.objects.filter(region_code=transfer.to_region_id, status=PeerStatus.ACTIVE).exists():
-        raise ValidationFailed(
-            _("This region's hotline is not connected to this node."), code="transfer_region_not_peer"
-        )
-    federation.message_send(
-        recipient_region=transfer.to_region_id,
-        type=TRANSFER,
-        payload=transfer.payload,
-        correlation_id=str(transfer.message_id),
-        actor=actor,
-    )
-
-
-def send_outcome(*, ticket: Ticket, actor: User | None) -> None:
-    """The receiving line closed a transferred ticket: its reply goes back to the originating line."""
-    if ticket.transferred_from_id is None:
-        return
-    federation.message_send(
-        recipient_region=ticket.transferred_from_id,
-        type=OUTCOME,
-        payload=services.transfer_outcome_payload(ticket=ticket),
-        correlation_id=ticket.external_id,
-        actor=actor,
-    )
-
-
-def _entry_payload(entry: KnowledgeEntry) -> dict[str, Any]:
-    return services.kb_entry_document(entry)
-
-
-def share_entry(*, entry: KnowledgeEntry, actor: User | None) -> int:
-    """A shareable entry of this region was published: send it to every peer (returns how many)."""
-    peers = _active_peers()
-    for region in peers:
-        federation.message_send(
-            recipient_region=region,
-            type=KB_ENTRY,
-            payload={"entry": _entry_payload(entry)},
-            correlation_id=str(entry.uid),
-            actor=actor,
-        )
-    return len(peers)
-
-
-def share_withdrawal(*, entry: KnowledgeEntry, actor: User | None) -> int:
-    peers = _active_peers()
-    for region in peers:
-        federation.message_send(
-            recipient_region=region,
-            type=KB_WITHDRAWN,
-            payload={"uid": str(entry.uid), "version": entry.version, "origin_region": entry.origin_region_id},
-            correlation_id=str(entry.uid),
-            actor=actor,
-        )
-    return len(peers)
+# ------------------------------------------------------------------ asking peers
 
 
 @transaction.atomic(durable=True)
 def kb_pull(*, actor: User | None, region: str | None = None) -> list[str]:
     """Ask peers (all, or one region) for their shareable knowledge base; they answer with snapshots."""
-    peers = [region] if region else _active_peers()
+    peers = [region] if region else services.active_peers()
     for code in peers:
         federation.message_send(recipient_region=code, type=KB_PULL, payload={}, actor=actor)
     return peers
@@ -196,7 +146,7 @@ def _kb_pull(message: InboxMessage) -> None:
             recipient_region=message.sender_region,
             type=KB_SNAPSHOT,
             payload={
-                "format": services.EXPORT_FORMAT,
+                "format": KB_EXPORT_FORMAT,
                 "part": part + 1,
                 "parts": parts,
                 "entries": entries[part * SNAPSHOT_PART : (part + 1) * SNAPSHOT_PART],

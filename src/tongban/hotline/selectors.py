@@ -36,7 +36,7 @@ from tongban.hotline.constants import (
 )
 from tongban.hotline.dispatch import analyzer
 from tongban.hotline.models import Ticket
-from tongban.hotline.services import TicketNotFound, handler_department_ids, line_roles
+from tongban.hotline.services.common import TicketNotFound, handler_department_ids, line_roles
 
 MAX_LIST = 200
 

@@ -26,7 +26,6 @@ from tongban.core.errors import ApplicationError
 from tongban.hotline import api, knowledge, selectors, services
 from tongban.hotline.constants import (
     SUBJECTS,
-    TRANSITIONS,
     Channel,
     ExtensionStatus,
     KnowledgeStatus,
@@ -141,7 +140,7 @@ def _allowed_actions(ticket: Any, viewer: selectors.Viewer) -> list[str]:
         allowed |= supervisor_actions
     if ticket.department_id in viewer.departments:
         allowed |= handler_actions
-    return [a.value for a in TicketAction if a.value in allowed and ticket.status in TRANSITIONS[a].sources]
+    return [a.value for a in TicketAction if a.value in allowed and services.TICKETS.can(ticket, a)]
 
 
 @login_required

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from tongban.core.workflow import Transition, table
+
 
 class HolderKind(models.TextChoices):
     RESIDENT = "resident", _("Resident")
@@ -69,15 +71,17 @@ class LicenceAction(models.TextChoices):
 # One table for the licence workflow: action -> (allowed current statuses, stored status after).
 # Current statuses are the *effective* ones (expiry applied); ``reissue`` revokes the old licence
 # and issues a new one in the same transaction.
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    LicenceAction.SUSPEND: (frozenset({LicenceStatus.VALID}), StoredStatus.SUSPENDED),
-    LicenceAction.REINSTATE: (frozenset({LicenceStatus.SUSPENDED}), StoredStatus.VALID),
-    LicenceAction.REVOKE: (frozenset({LicenceStatus.VALID, LicenceStatus.SUSPENDED}), StoredStatus.REVOKED),
-    LicenceAction.REISSUE: (
-        frozenset({LicenceStatus.VALID, LicenceStatus.SUSPENDED, LicenceStatus.EXPIRED}),
-        StoredStatus.REVOKED,
-    ),
-}
+TRANSITIONS: dict[str, Transition] = table(
+    {
+        LicenceAction.SUSPEND: ({LicenceStatus.VALID}, StoredStatus.SUSPENDED),
+        LicenceAction.REINSTATE: ({LicenceStatus.SUSPENDED}, StoredStatus.VALID),
+        LicenceAction.REVOKE: ({LicenceStatus.VALID, LicenceStatus.SUSPENDED}, StoredStatus.REVOKED),
+        LicenceAction.REISSUE: (
+            {LicenceStatus.VALID, LicenceStatus.SUSPENDED, LicenceStatus.EXPIRED},
+            StoredStatus.REVOKED,
+        ),
+    }
+)
 
 # Bits per status list credential (the W3C recommendation's minimum, for herd privacy).
 STATUS_LIST_SIZE = 131072

@@ -15,7 +15,9 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from tongban.accounts.constants import StaffRoleKind
 from tongban.accounts.models import User
+from tongban.accounts.selectors import user_department_ids
 from tongban.core.context import current
 from tongban.core.errors import ApplicationError, ValidationFailed
 from tongban.licences import credentials, importing, keys, selectors, services
@@ -207,9 +209,6 @@ def my_licence_vc(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _admin_departments(user: User) -> set[int]:
-    from tongban.accounts.constants import StaffRoleKind
-    from tongban.accounts.selectors import user_department_ids
-
     return user_department_ids(user=user, role=StaffRoleKind.LICENCE_ADMIN)
 
 

@@ -9,6 +9,7 @@ from ninja import Router, Status
 
 from tongban.accounts.api_auth import api_auth
 from tongban.accounts.models import User
+from tongban.accounts.selectors import user_roles
 from tongban.core.errors import PermissionDenied
 from tongban.sharing import errors, selectors, services
 from tongban.sharing.contexts import AccessContext
@@ -37,7 +38,7 @@ def _user(request: HttpRequest) -> User:
 
 def _staff(request: HttpRequest) -> User:
     user = _user(request)
-    if not (user.is_superuser or user.staff_roles.exists()):
+    if not (user.is_superuser or user_roles(user=user)):
         raise PermissionDenied()
     return user
 

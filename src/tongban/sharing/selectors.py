@@ -11,7 +11,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tongban.accounts.constants import StaffRoleKind
-from tongban.accounts.models import StaffRole, User
+from tongban.accounts.models import User
+from tongban.accounts.selectors import user_department_ids, user_has_role, user_roles
 from tongban.regions.models import Department
 from tongban.sharing import errors
 from tongban.sharing.constants import LIVE_STATUSES, ProofMode, RequestStatus, ResourceStatus, SharingClass
@@ -39,52 +40,47 @@ def own_region() -> str:
 def is_data_admin(*, user: User, department: Department) -> bool:
     if user.is_superuser:
         return True
-    return StaffRole.objects.filter(user=user, department=department, role=StaffRoleKind.DATA_ADMIN).exists()
+    return user_has_role(user=user, role=StaffRoleKind.DATA_ADMIN, department=department)
 
 
 def is_region_data_admin(*, user: User, region_code: str) -> bool:
     if user.is_superuser:
         return True
-    return StaffRole.objects.filter(
-        user=user,
-        department__region_id=region_code,
-        department__code=REGION_DATA_OFFICE,
-        role=StaffRoleKind.DATA_ADMIN,
-    ).exists()
+    office = Department.objects.filter(region_id=region_code, code=REGION_DATA_OFFICE).values_list("pk", flat=True)
+    return any(user_roles(user=user, roles=[StaffRoleKind.DATA_ADMIN], department=pk) for pk in office)
 
 
 def can_request_for(*, user: User, department: Department) -> bool:
     if user.is_superuser:
         return True
-    return StaffRole.objects.filter(
-        user=user, department=department, role__in=[StaffRoleKind.DATA_ADMIN, StaffRoleKind.DEPARTMENT_HEAD]
-    ).exists()
+    return bool(
+        user_roles(user=user, roles=[StaffRoleKind.DATA_ADMIN, StaffRoleKind.DEPARTMENT_HEAD], department=department)
+    )
 
 
 def is_member(*, user: User, department: Department) -> bool:
-    return StaffRole.objects.filter(user=user, department=department).exists()
+    return bool(user_roles(user=user, department=department))
 
 
 def data_admin_departments(*, user: User) -> QuerySet[Department]:
     if user.is_superuser:
         return Department.objects.filter(region_id=own_region())
     return Department.objects.filter(
-        staff_roles__user=user, staff_roles__role=StaffRoleKind.DATA_ADMIN, region_id=own_region()
-    ).distinct()
+        pk__in=user_department_ids(user=user, role=StaffRoleKind.DATA_ADMIN), region_id=own_region()
+    )
 
 
 def requesting_departments(*, user: User) -> QuerySet[Department]:
     if user.is_superuser:
         return Department.objects.filter(region_id=own_region())
     return Department.objects.filter(
-        staff_roles__user=user,
-        staff_roles__role__in=[StaffRoleKind.DATA_ADMIN, StaffRoleKind.DEPARTMENT_HEAD],
+        pk__in=user_department_ids(user=user, roles=[StaffRoleKind.DATA_ADMIN, StaffRoleKind.DEPARTMENT_HEAD]),
         region_id=own_region(),
-    ).distinct()
+    )
 
 
 def member_departments(*, user: User) -> QuerySet[Department]:
-    return Department.objects.filter(staff_roles__user=user, region_id=own_region()).distinct()
+    return Department.objects.filter(pk__in=user_department_ids(user=user), region_id=own_region())
 
 
 def department_get(*, region_code: str, code: str) -> Department | None:
@@ -149,7 +145,7 @@ def requests_for_user(*, user: User) -> QuerySet[DataRequest]:
     qs = DataRequest.objects.select_related("provider", "requester")
     if user.is_superuser:
         return qs
-    departments = list(Department.objects.filter(staff_roles__user=user).values_list("pk", flat=True).distinct())
+    departments = list(user_department_ids(user=user))
     mine = Q(requester_id__in=departments) | Q(provider_id__in=departments)
     if is_region_data_admin(user=user, region_code=own_region()):
         mine |= Q(status=RequestStatus.DISPUTED, provider_region=own_region())

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from tongban.accounts.constants import StaffRoleKind
 from tongban.accounts.models import User
+from tongban.accounts.selectors import user_roles
 from tongban.core.errors import ApplicationError
 from tongban.sharing import events, selectors, services
 from tongban.sharing.constants import (
@@ -43,7 +44,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _require_staff(user: User) -> None:
-    if not (user.is_superuser or user.staff_roles.exists()):
+    if not (user.is_superuser or user_roles(user=user)):
         raise Http404
 
 
@@ -415,7 +416,7 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def anomalies(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not (user.is_superuser or user.staff_roles.filter(role=StaffRoleKind.SUPERVISOR).exists()):
+    if not (user.is_superuser or user_roles(user=user, roles=[StaffRoleKind.SUPERVISOR])):
         raise Http404
     if request.method == "POST":
         services.anomalies_scan(since=timezone.now() - dt.timedelta(days=7))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tongban.core.workflow import Transition, table
+
 
 class RatingTag(models.TextChoices):
     FAST = "fast", _("Fast")
@@ -32,16 +34,19 @@ class RectificationAction(models.TextChoices):
     RETURN = "return", _("Return for more work")
 
 
-# The one transition table of rectification tasks: action → (allowed sources, target).
-RECTIFICATION_TRANSITIONS: dict[RectificationAction, tuple[frozenset[str], RectificationStatus]] = {
-    RectificationAction.START: (frozenset({RectificationStatus.OPEN}), RectificationStatus.IN_PROGRESS),
-    RectificationAction.REPORT: (
-        frozenset({RectificationStatus.OPEN, RectificationStatus.IN_PROGRESS}),
-        RectificationStatus.SUBMITTED,
-    ),
-    RectificationAction.ACCEPT: (frozenset({RectificationStatus.SUBMITTED}), RectificationStatus.CLOSED),
-    RectificationAction.RETURN: (frozenset({RectificationStatus.SUBMITTED}), RectificationStatus.IN_PROGRESS),
-}
+# THE transition table of rectification tasks: action → (the statuses it may start from, the new status).
+# ``services.RECTIFICATIONS`` (the rectification workflow on ``core.workflow``) checks every move against it.
+RECTIFICATION_TRANSITIONS: dict[str, Transition] = table(
+    {
+        RectificationAction.START: ({RectificationStatus.OPEN}, RectificationStatus.IN_PROGRESS),
+        RectificationAction.REPORT: (
+            {RectificationStatus.OPEN, RectificationStatus.IN_PROGRESS},
+            RectificationStatus.SUBMITTED,
+        ),
+        RectificationAction.ACCEPT: ({RectificationStatus.SUBMITTED}, RectificationStatus.CLOSED),
+        RectificationAction.RETURN: ({RectificationStatus.SUBMITTED}, RectificationStatus.IN_PROGRESS),
+    }
+)
 
 
 class CreditKind(models.TextChoices):

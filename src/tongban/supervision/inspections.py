@@ -27,7 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.constants import StaffRoleKind
-from tongban.accounts.models import StaffRole, User
+from tongban.accounts.models import User
+from tongban.accounts.selectors import user_roles
 from tongban.core import audit, inspection_draw
 from tongban.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tongban.core.identifiers import is_valid_uscc
@@ -152,11 +153,7 @@ def _locked_plan(pk: int) -> InspectionPlan:
 def supervisor_region_ids(user: User) -> set[str]:
     if not user.is_authenticated or not user.is_active:
         return set()
-    return set(
-        StaffRole.objects.filter(user=user, role=StaffRoleKind.SUPERVISOR).values_list(
-            "department__region_id", flat=True
-        )
-    )
+    return {held.region_id for held in user_roles(user=user, roles=[StaffRoleKind.SUPERVISOR])}
 
 
 def _require_supervisor(actor: User, region_id: str) -> None:
@@ -232,7 +229,7 @@ def inspector_add(
 ) -> Inspector:
     """Put a staff member of the region on its list of inspectors."""
     _require_supervisor(actor, department.region_id)
-    if not StaffRole.objects.filter(user=user, department=department).exists():
+    if not user_roles(user=user, department=department):
         raise ValidationFailed(_("The inspector must be a staff member of the department."), code="inspector_not_staff")
     matters = sorted(
         {_text(m, code="invalid_matter", label=_("A matter is invalid."), max_length=60) for m in qualifications}

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.constants import StaffRoleKind
 from tongban.accounts.models import StaffRole, User
+from tongban.accounts.selectors import user_department_ids, user_roles
 from tongban.core import audit, inspection_draw
 from tongban.core.errors import Conflict, NotFound
 from tongban.regions.models import Region
@@ -28,9 +29,8 @@ from tongban.supervision.models import (
 
 def rectification_tasks_for(*, user: User, status: str | None = None) -> QuerySet[RectificationTask]:
     """Department staff see their department's tasks; supervisors see their region's (read-only)."""
-    roles = StaffRole.objects.filter(user=user)
-    departments = roles.filter(role__in=[StaffRoleKind.REVIEWER, StaffRoleKind.DEPARTMENT_HEAD]).values("department_id")
-    regions = roles.filter(role=StaffRoleKind.SUPERVISOR).values("department__region_id")
+    departments = user_department_ids(user=user, roles=[StaffRoleKind.REVIEWER, StaffRoleKind.DEPARTMENT_HEAD])
+    regions = {held.region_id for held in user_roles(user=user, roles=[StaffRoleKind.SUPERVISOR])}
     qs = RectificationTask.objects.filter(
         Q(department_id__in=departments) | Q(department__region_id__in=regions)
     ).select_related("rating__case", "department")
@@ -121,7 +121,7 @@ def inspections_for_inspector(*, user: User) -> QuerySet[Inspection]:
 
 
 def plans_for_supervisor(*, user: User) -> QuerySet[InspectionPlan]:
-    regions = StaffRole.objects.filter(user=user, role=StaffRoleKind.SUPERVISOR).values("department__region_id")
+    regions = {held.region_id for held in user_roles(user=user, roles=[StaffRoleKind.SUPERVISOR])}
     return InspectionPlan.objects.filter(region_id__in=regions).select_related("department")
 
 

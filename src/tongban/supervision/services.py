@@ -11,14 +11,17 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.constants import StaffRoleKind
-from tongban.accounts.models import Enterprise, StaffRole, User
+from tongban.accounts.models import Enterprise, User
 from tongban.accounts.notifications import notify
+from tongban.accounts.selectors import user_roles
 from tongban.cases import events as case_events
 from tongban.cases.constants import CaseStatus
 from tongban.cases.models import Case
 from tongban.cases.services import is_applicant_side
 from tongban.core.calendar import add_working_days
 from tongban.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from tongban.core.models import AuditEvent
+from tongban.core.workflow import Move, Workflow
 from tongban.regions.models import Department
 from tongban.supervision import events
 from tongban.supervision.constants import (
@@ -31,6 +34,7 @@ from tongban.supervision.constants import (
     CreditSeverity,
     RatingTag,
     RectificationAction,
+    RectificationStatus,
 )
 from tongban.supervision.models import CreditRecord, Rating, RectificationTask
 
@@ -41,17 +45,36 @@ class AlreadyRated(Conflict):
 
 
 def _is_supervisor_for(actor: User, department: Department) -> bool:
-    return StaffRole.objects.filter(
-        user=actor, role=StaffRoleKind.SUPERVISOR, department__region_id=department.region_id
-    ).exists()
+    return bool(user_roles(user=actor, roles=[StaffRoleKind.SUPERVISOR], region=department.region_id))
 
 
 def _is_department_staff(actor: User, department: Department) -> bool:
-    return StaffRole.objects.filter(
-        user=actor,
-        department=department,
-        role__in=[StaffRoleKind.REVIEWER, StaffRoleKind.DEPARTMENT_HEAD],
-    ).exists()
+    return bool(
+        user_roles(user=actor, roles=[StaffRoleKind.REVIEWER, StaffRoleKind.DEPARTMENT_HEAD], department=department)
+    )
+
+
+def _record_rectification_move(move: Move[RectificationTask]) -> AuditEvent:
+    return events.rectification_changed(
+        task=move.obj,
+        action=move.action,
+        from_status=move.from_status,
+        actor=move.actor,
+        role=move.role,
+        reason=move.reason,
+    )
+
+
+# The rectification workflow: every move of a task is checked against ``constants.RECTIFICATION_TRANSITIONS``.
+RECTIFICATIONS: Workflow[RectificationTask] = Workflow(
+    name="rectification",
+    model=RectificationTask,
+    table=RECTIFICATION_TRANSITIONS,
+    label=lambda status: RectificationStatus(status).label,
+    record=_record_rectification_move,
+    not_allowed=InvalidTransition.default_message,
+    touch=(),
+)
 
 
 @transaction.atomic
@@ -96,7 +119,6 @@ def rectification_transition(
 ) -> RectificationTask:
     """The department starts and reports a rectification; a supervisor of the region accepts it or returns it."""
     task = RectificationTask.objects.select_for_update().select_related("department").get(pk=task.pk)
-    sources, target = RECTIFICATION_TRANSITIONS[action]
     if action in (RectificationAction.START, RectificationAction.REPORT):
         if not _is_department_staff(actor, task.department):
             raise PermissionDenied(_("Only the department's staff may rectify."), code="rectification_forbidden")
@@ -105,10 +127,9 @@ def rectification_transition(
         if not _is_supervisor_for(actor, task.department):
             raise PermissionDenied(_("Only a supervisor may follow up."), code="rectification_forbidden")
         role = StaffRoleKind.SUPERVISOR.value
-    if task.status not in sources:
-        raise InvalidTransition(details={"status": task.status, "action": action.value})
+    RECTIFICATIONS.check(task, action)
     text = (note or "").strip()[:4000]
-    fields = ["status"]
+    fields: list[str] = []
     if action == RectificationAction.REPORT:
         if not text:
             raise ValidationFailed(_("Describe what was rectified."), code="report_required")
@@ -124,13 +145,7 @@ def rectification_transition(
         task.supervisor_note = text
         task.closed_at = timezone.now()
         fields += ["supervisor_note", "closed_at"]
-    previous = task.status
-    task.status = target
-    task.save(update_fields=fields)
-    events.rectification_changed(
-        task=task, action=action.value, from_status=previous, actor=actor, role=role, reason=text
-    )
-    return task
+    return RECTIFICATIONS.apply(task, action=action, actor=actor, role=role, fields=fields, reason=text)
 
 
 @transaction.atomic

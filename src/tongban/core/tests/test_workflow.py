@@ -163,3 +163,23 @@ def test_change_sets_fields_saved_with_the_status() -> None:
     # then the name was saved with the status
     day.refresh_from_db()
     assert (day.kind, day.name) == (K.WORKDAY, "国庆调休")
+
+
+def test_an_action_that_changes_nothing_of_the_row_is_recorded_without_writing_it() -> None:
+    # given a holiday and an action whose status stays (a None target resolved to the same status)
+    day = _day()
+    wf = _workflow(resolve_target=lambda obj, action: str(obj.kind))
+    before = CalendarDay.objects.filter(pk=day.pk).values_list("kind", "name").get()
+    # when it is applied without saving
+    with transaction.atomic():
+        locked = CalendarDay.objects.select_for_update().get(pk=day.pk)
+        locked.name = "changed in memory only"
+        wf.apply(locked, action="flip", actor=None, save=False, data={"note": 1})
+    # then the event is written and the row is as it was
+    event = AuditEvent.objects.get(stream=f"calendar-day:{day.pk}")
+    assert (event.action, event.data) == ("day.flip", {"from": "holiday", "to": "holiday", "note": 1})
+    assert CalendarDay.objects.filter(pk=day.pk).values_list("kind", "name").get() == before
+    # and an action that would change the status cannot skip the save
+    with pytest.raises(RuntimeError), transaction.atomic():
+        wf.apply(CalendarDay.objects.select_for_update().get(pk=day.pk), action="work", actor=None, save=False)
+    assert CalendarDay.objects.get(pk=day.pk).kind == K.HOLIDAY

@@ -21,6 +21,7 @@ from tongban.federation.tests.factories import PeerFactory
 from tongban.hotline import knowledge, selectors, services, sla
 from tongban.hotline.constants import TRANSITIONS, KnowledgeStatus, TicketAction, TicketStatus
 from tongban.hotline.models import KnowledgeEntry, KnowledgeTerm, Ticket, TicketTransfer
+from tongban.hotline.services import common
 from tongban.hotline.tests import factories as f
 from tongban.regions.models import Region
 
@@ -79,7 +80,7 @@ def test_every_action_is_refused_from_states_not_in_the_table() -> None:
         ):
             continue
         with pytest.raises(ApplicationError) as err:
-            _try(action, received, ln)
+            _try(TicketAction(action), received, ln)
         # then it is refused, as an invalid transition (or the role check of the department)
         assert err.value.code in {"invalid_transition", "ticket_forbidden"}, action
     received.refresh_from_db()
@@ -553,7 +554,7 @@ def test_a_taken_number_is_drawn_again_and_endless_collisions_are_refused(monkey
     ln = f.line()
     first = f.ticket(ln)
     drawn = iter([first.number, first.number, "TJ26120199999999"])
-    monkeypatch.setattr(services, "_new_number", lambda line_region, now: next(drawn))
+    monkeypatch.setattr(common, "new_number", lambda line_region, now: next(drawn))
     # when the next ticket draws that number twice, then a free one
     second = f.ticket(ln, department=ln.amr)
     # then it is stored under the free number, dispatched, with its events
@@ -561,7 +562,7 @@ def test_a_taken_number_is_drawn_again_and_endless_collisions_are_refused(monkey
     assert (second.number, second.status) == ("TJ26120199999999", TicketStatus.DISPATCHED)
     assert list(AuditEvent.objects.filter(stream=second.stream).values_list("seq", flat=True)) == [1, 2]
     # and when every draw is taken, the intake is refused with a stable code and leaves nothing behind
-    monkeypatch.setattr(services, "_new_number", lambda line_region, now: first.number)
+    monkeypatch.setattr(common, "new_number", lambda line_region, now: first.number)
     count = (Ticket.objects.count(), AuditEvent.objects.count())
     with pytest.raises(ApplicationError) as err:
         f.ticket(ln, department=ln.amr)
