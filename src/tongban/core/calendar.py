@@ -41,14 +41,14 @@ def _package_knows(year: int) -> bool:
     return True
 
 
-_PACKAGE_YEARS: frozenset[int] = frozenset(y for y in range(2004, 2101) if _package_knows(y))
+PACKAGE_YEARS: frozenset[int] = frozenset(y for y in range(2004, 2101) if _package_knows(y))
 # The package's own tables, read directly: ``chinese_calendar.is_workday`` checks its year range by
 # scanning every holiday it knows on each call, and an acceptance asks about some forty days.
 _PACKAGE_HOLIDAYS: frozenset[dt.date] = frozenset(chinese_calendar_constants.holidays)
 _PACKAGE_WORKDAYS: frozenset[dt.date] = frozenset(chinese_calendar_constants.workdays)
 
 
-def _package_workday(day: dt.date) -> bool:
+def package_workday(day: dt.date) -> bool:
     """``chinese_calendar.is_workday(day)`` for a year the package knows."""
     return day in _PACKAGE_WORKDAYS or (day.weekday() < 5 and day not in _PACKAGE_HOLIDAYS)
 
@@ -81,7 +81,7 @@ class WorkingCalendar:
 
     def is_known(self, day: dt.date) -> bool:
         """Whether the official schedule of ``day``'s year is known (entered or in the package)."""
-        return day.year in self.entered_years or day.year in _PACKAGE_YEARS
+        return day.year in self.entered_years or day.year in PACKAGE_YEARS
 
     def is_working_day(self, day: dt.date) -> bool:
         if day.year in self.entered_years:
@@ -91,8 +91,8 @@ class WorkingCalendar:
             if kind == CalendarDayKind.WORKDAY:
                 return True
             return day.weekday() < 5
-        if day.year in _PACKAGE_YEARS:
-            return _package_workday(day)
+        if day.year in PACKAGE_YEARS:
+            return package_workday(day)
         return day.weekday() < 5
 
 

@@ -172,7 +172,8 @@ def test_calendar_import_refuses_bad_files(tmp_path: Path, content: str) -> None
 def test_the_package_tables_read_directly_agree_with_the_package_on_every_day_it_knows() -> None:
     import chinese_calendar
 
-    from tongban.core.calendar import _PACKAGE_YEARS, _package_workday
+    from tongban.core.calendar import PACKAGE_YEARS as _PACKAGE_YEARS
+    from tongban.core.calendar import package_workday as _package_workday
 
     # given every day of every year the package has data for
     days = [D(y, 1, 1) + dt.timedelta(days=i) for y in sorted(_PACKAGE_YEARS) for i in range(366)]
