@@ -12,9 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
-from oauth2_provider.models import get_access_token_model
 
-from tongban.core.db import CompiledQuery
+from tongban.accounts.store import access_token_by_checksum
 
 
 class PortalSessionAuth(SessionAuth):
@@ -35,14 +34,6 @@ class PortalSessionAuth(SessionAuth):
         return user if user is not None and user.is_active else None
 
 
-# Every API call with a bearer token reads it: compiled once per connection (``core.db``).
-_ACCESS_TOKEN: CompiledQuery[Any] = CompiledQuery(
-    lambda checksum: get_access_token_model().objects.select_related("user").filter(token_checksum=checksum),
-    arity=1,
-    text_args=(0,),
-)
-
-
 class OAuth2BearerAuth(HttpBearer):
     """``Authorization: Bearer <access token>`` from ``/o/token/``; the token's user acts.
 
@@ -54,7 +45,7 @@ class OAuth2BearerAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         if not token:
             return None
-        access = _ACCESS_TOKEN.first(hashlib.sha256(token.encode("utf-8")).hexdigest())
+        access = access_token_by_checksum(hashlib.sha256(token.encode("utf-8")).hexdigest())
         if access is None or not access.is_valid() or access.user is None or not access.user.is_active:
             return None
         request.user = access.user

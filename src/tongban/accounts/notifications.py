@@ -30,16 +30,15 @@ from typing import ClassVar
 import httpx
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.constants import NotificationChannel, NotificationKind
-from tongban.accounts.models import Notification, StaffRole, User
-from tongban.core.db import build, insert
+from tongban.accounts.models import Notification, User
+from tongban.accounts.store import notification_insert, notifications_insert_for_role
 from tongban.core.errors import NotFound, ValidationFailed
-from tongban.core.sql import fetch_all
 
 logger = logging.getLogger(__name__)
 
@@ -244,38 +243,16 @@ def notify_inbox(*, user_id: int, subject: str, body: str, kind: str = "info", l
 
 
 def _store(*, user_id: int, subject: str, body: str, kind: str, link: str, channels: Sequence[str]) -> Notification:
-    # in the order of Notification's concrete fields; created_at is set by the insert (auto_now_add)
-    notification = build(
-        Notification,
-        (None, user_id, str(subject)[:200], str(body), kind, link[:500], list(dict.fromkeys(channels)), None, None),
-    )
-    insert(notification)  # Notification.objects.create, in one prepared statement (a hot path of every workflow)
-    return notification
+    return notification_insert(user_id=user_id, subject=subject, body=body, kind=kind, link=link, channels=channels)
 
 
 def notify_role_holders(*, department_id: int, role: str, subject: str, body: str, kind: str, link: str = "") -> int:
     """Put a message in the inbox of everyone holding ``role`` in the department, in one statement
     (the holders are not read first); returns how many messages were stored."""
     _validate(kind=kind, channels=("inbox",), subject=subject)
-    quote = connection.ops.quote_name
-    notifications, roles = quote(Notification._meta.db_table), quote(StaffRole._meta.db_table)
-    channels = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    rows = fetch_all(
-        f"INSERT INTO {notifications} (user_id, subject, body, kind, link, channels, created_at) "  # noqa: S608
-        f"SELECT r.user_id, %s, %s, %s, %s, {channels}, %s FROM {roles} r "
-        "WHERE r.department_id = %s AND r.role = %s RETURNING 1",
-        [
-            str(subject)[:200],
-            str(body),
-            kind,
-            link[:500],
-            json.dumps(["inbox"]),
-            connection.ops.adapt_datetimefield_value(timezone.now()),
-            department_id,
-            role,
-        ],
+    return notifications_insert_for_role(
+        department_id=department_id, role=role, subject=subject, body=body, kind=kind, link=link
     )
-    return len(rows)
 
 
 def notification_list(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:

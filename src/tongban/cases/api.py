@@ -18,13 +18,11 @@ from pydantic import Field
 
 from tongban.accounts.api_auth import api_auth
 from tongban.accounts.models import Enterprise, User
-from tongban.cases import events, selectors, services
+from tongban.cases import events, selectors, services, store
 from tongban.cases.constants import CaseStatus, DeliveryMethod, allowed_actions
 from tongban.cases.models import Case, CaseMaterial, VerificationTask
 from tongban.cases.uploads import open_stored
-from tongban.catalog.constants import ItemStatus
 from tongban.catalog.models import ServiceItem
-from tongban.core.db import CompiledQuery
 from tongban.core.errors import NotFound, ValidationFailed
 from tongban.supervision import services as supervision_services
 from tongban.supervision.selectors import rating_for_case
@@ -41,7 +39,7 @@ Code = Annotated[str, Field(min_length=1, max_length=40)]
 # ------------------------------------------------------------------ input hygiene
 
 
-def _no_nul(value: Any, *, depth: int = 0) -> Any:
+def no_nul(value: Any, *, depth: int = 0) -> Any:
     """Refuse NUL characters (PostgreSQL cannot store them) and absurdly deep JSON."""
     if depth > 5:
         raise ValidationFailed(_("The data is nested too deeply."), code="invalid_form_data")
@@ -50,11 +48,11 @@ def _no_nul(value: Any, *, depth: int = 0) -> Any:
             raise ValidationFailed(_("Text must not contain NUL characters."), code="invalid_characters")
     elif isinstance(value, dict):
         for k, v in value.items():
-            _no_nul(k, depth=depth + 1)
-            _no_nul(v, depth=depth + 1)
+            no_nul(k, depth=depth + 1)
+            no_nul(v, depth=depth + 1)
     elif isinstance(value, list):
         for v in value:
-            _no_nul(v, depth=depth + 1)
+            no_nul(v, depth=depth + 1)
     return value
 
 
@@ -321,24 +319,15 @@ def _user(request: HttpRequest) -> User:
 
 
 def _published_item(code: str) -> ServiceItem:
-    item = (
-        ServiceItem.objects.select_related("department", "region")
-        .filter(code=code, status=ItemStatus.PUBLISHED)
-        .first()
-    )
+    item = store.published_item(code)
     if item is None:
         raise NotFound(_("The item was not found."), code="item_not_found")
     return item
 
 
-_CASE_FOR_WRITE = CompiledQuery(
-    lambda pk: Case.objects.select_related("item", "department", "applicant").filter(pk=pk), arity=1
-)
-
-
 def _for_write(request: HttpRequest, case_id: int) -> Case:
     user = _user(request)
-    case = _CASE_FOR_WRITE.first(case_id)
+    case = store.case_with_item_department_applicant(case_id)
     access = selectors.access_for(user=user, case=case) if case is not None else None
     if case is None or access is None:
         raise services.CaseNotFound()
@@ -400,13 +389,13 @@ def case_queue(
 def case_search(
     request: HttpRequest, q: Annotated[str, Field(max_length=100)], limit: Limit = 50
 ) -> list[CaseSummaryOut]:
-    _no_nul(q)
+    no_nul(q)
     return _page(selectors.case_search(user=_user(request), q=q), limit, 0)
 
 
 @router.post("/drafts", response={201: CaseOut, **ERRORS}, summary="Start an application (draft)")
 def draft_create(request: HttpRequest, payload: DraftIn) -> Status[CaseOut]:
-    _no_nul(payload.model_dump())
+    no_nul(payload.model_dump())
     user = _user(request)
     enterprise = None
     if payload.enterprise_id is not None:
@@ -429,7 +418,7 @@ def draft_create(request: HttpRequest, payload: DraftIn) -> Status[CaseOut]:
 
 @router.post("/window", response={201: CaseOut, **ERRORS}, summary="Receive an application at a window (一窗受理)")
 def window_receive(request: HttpRequest, payload: WindowIn) -> Status[CaseOut]:
-    _no_nul(payload.model_dump())
+    no_nul(payload.model_dump())
     case = services.case_window_receive(
         actor=_user(request),
         applicant=services.WindowApplicant(
@@ -459,7 +448,7 @@ def verification_list(
     "/verification-tasks/{task_id}/verify", response={200: VerificationOut, **ERRORS}, summary="Record a verification"
 )
 def verification_verify(request: HttpRequest, payload: VerifyIn, task_id: CaseId) -> VerificationOut:
-    _no_nul(payload.findings)
+    no_nul(payload.findings)
     task = selectors.verification_task_get_for_user(user=_user(request), task_id=task_id)
     task = services.task_verify(task=task, actor=_user(request), ok=payload.ok, findings=payload.findings)
     return VerificationOut.from_task(task)
@@ -470,14 +459,14 @@ def verification_verify(request: HttpRequest, payload: VerifyIn, task_id: CaseId
 
 @router.get("/{case_id}", response={200: CaseOut, **ERRORS}, summary="One case (staff reads are audited)")
 def case_detail(request: HttpRequest, case_id: CaseId, reason: Annotated[str, Field(max_length=200)] = "") -> CaseOut:
-    _no_nul(reason)
+    no_nul(reason)
     case, _access = selectors.case_get_for_user(user=_user(request), case_id=case_id, reason=reason or "api")
     return _out(case)
 
 
 @router.patch("/{case_id}", response={200: CaseOut, **ERRORS}, summary="Update a draft")
 def draft_update(request: HttpRequest, payload: DraftPatchIn, case_id: CaseId) -> CaseOut:
-    _no_nul(payload.model_dump())
+    no_nul(payload.model_dump())
     case = services.case_draft_update(
         case=_for_write(request, case_id),
         actor=_user(request),
@@ -517,7 +506,7 @@ def material_upload(
     file: File[UploadedFile],
     case_id: CaseId,
 ) -> MaterialOut:
-    _no_nul(code)
+    no_nul(code)
     row = services.case_material_upload(
         case=_for_write(request, case_id),
         actor=_user(request),
@@ -534,7 +523,7 @@ def material_upload(
     summary="Satisfy a material with a licence",
 )
 def material_licence(request: HttpRequest, payload: LicenceRefIn, code: Code, case_id: CaseId) -> MaterialOut:
-    _no_nul([code, payload.licence_number])
+    no_nul([code, payload.licence_number])
     row = services.case_material_reference_licence(
         case=_for_write(request, case_id),
         actor=_user(request),
@@ -546,7 +535,7 @@ def material_licence(request: HttpRequest, payload: LicenceRefIn, code: Code, ca
 
 @router.get("/{case_id}/materials/{code}/file", response={200: None, **ERRORS}, summary="Download a material")
 def material_file(request: HttpRequest, code: Code, case_id: CaseId) -> FileResponse:
-    _no_nul(code)
+    no_nul(code)
     case, access = selectors.case_get_for_user(user=_user(request), case_id=case_id, reason="material")
     row = case.materials.select_related("material").filter(material__code=code).first()
     if row is None or not row.file.name:
@@ -568,7 +557,7 @@ def supplement(
     file: File[UploadedFile],
     case_id: CaseId,
 ) -> CaseOut:
-    _no_nul(code)
+    no_nul(code)
     case = services.case_supplement(
         case=_for_write(request, case_id),
         actor=_user(request),
@@ -588,7 +577,7 @@ def _action(path: str, summary: str, body: type[Schema] | None, run: Callable[[C
         return _out_after(run(before, _user(request), None), before)
 
     def view_with_body(request: HttpRequest, payload: Any, case_id: CaseId) -> CaseOut:
-        _no_nul(payload.model_dump())
+        no_nul(payload.model_dump())
         before = _for_write(request, case_id)
         return _out_after(run(before, _user(request), payload), before)
 
@@ -680,7 +669,7 @@ def _rating_out(case_id: int) -> RatingOut:
 
 @router.post("/{case_id}/rating", response={201: RatingOut, **ERRORS}, summary="Rate a closed case (好差评)")
 def rating_create(request: HttpRequest, payload: RatingIn, case_id: CaseId) -> Status[RatingOut]:
-    _no_nul(payload.model_dump())
+    no_nul(payload.model_dump())
     case = _for_write(request, case_id)
     supervision_services.rating_create(
         case=case, actor=_user(request), stars=payload.stars, tags=payload.tags, text=payload.text

@@ -1,16 +1,17 @@
 """Case statuses and THE transition table of the case workflow.
 
-Every service that changes a case's status looks its action up in ``TRANSITIONS``:
-the set of states it may start from and the state it leads to. Nothing else decides
-whether a transition is allowed.
+Every service that changes a case's status moves it through the case workflow
+(``cases.workflow.CASES``, on the kernel ``core.workflow``), which looks its action up in
+``TRANSITIONS``: the set of states it may start from and the state it leads to. Nothing else
+decides whether a transition is allowed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from tongban.core.workflow import Transition
 
 
 class CaseStatus(models.TextChoices):
@@ -52,16 +53,12 @@ class CaseAction(models.TextChoices):
     REVOKE = "revoke", _("Revoke the approval")
 
 
-@dataclass(frozen=True)
-class Transition:
-    sources: frozenset[CaseStatus]
-    target: CaseStatus | None  # None: back to the state the case was suspended from
-
-
 S = CaseStatus
 _OPEN_BEFORE_DECISION = frozenset({S.SUBMITTED, S.CORRECTION_REQUESTED, S.ACCEPTED, S.UNDER_REVIEW, S.SUSPENDED})
 
-TRANSITIONS: dict[CaseAction, Transition] = {
+# One row per action (the kernel's ``Transition``); a ``None`` target: back to the state the case
+# was suspended from.
+TRANSITIONS: dict[str, Transition] = {
     CaseAction.SUBMIT: Transition(frozenset({S.DRAFT}), S.SUBMITTED),
     CaseAction.ACCEPT: Transition(frozenset({S.SUBMITTED}), S.ACCEPTED),
     CaseAction.ACCEPT_WITH_GAPS: Transition(frozenset({S.SUBMITTED}), S.ACCEPTED),
@@ -89,7 +86,7 @@ FINAL: frozenset[CaseStatus] = frozenset({S.CLOSED, S.WITHDRAWN, S.TERMINATED, S
 
 
 def allowed_actions(status: str) -> list[CaseAction]:
-    return [action for action, t in TRANSITIONS.items() if status in t.sources]
+    return [CaseAction(action) for action, t in TRANSITIONS.items() if status in t.sources]
 
 
 class CaseChannel(models.TextChoices):
@@ -122,6 +119,18 @@ class VerificationStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     CONFIRMED = "confirmed", _("Commitment confirmed")
     FOUND_FALSE = "found_false", _("Commitment found false")
+
+
+class VerificationAction(models.TextChoices):
+    CONFIRM = "confirm", _("Confirm the commitment")
+    FIND_FALSE = "find_false", _("Find the commitment false")
+
+
+# The verification of a commitment: done once, either way.
+VERIFICATION_TRANSITIONS: dict[str, Transition] = {
+    VerificationAction.CONFIRM: Transition(frozenset({VerificationStatus.PENDING}), VerificationStatus.CONFIRMED),
+    VerificationAction.FIND_FALSE: Transition(frozenset({VerificationStatus.PENDING}), VerificationStatus.FOUND_FALSE),
+}
 
 
 class DeadlineLevel(models.TextChoices):

@@ -15,6 +15,7 @@ JSON-ready values or raises ``ValidationFailed`` with the messages per field.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,10 +28,9 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from tongban.cases import store
 from tongban.cases.constants import DeliveryMethod, IdentityCheck
-from tongban.catalog.constants import ItemStatus
 from tongban.catalog.models import Material, ServiceItem
-from tongban.core.db import CompiledQuery
 from tongban.core.errors import ApplicationError, ValidationFailed
 from tongban.core.identifiers import validate_resident_id, validate_uscc
 from tongban.web import situations as situation_guide
@@ -244,28 +244,27 @@ def field_specs(item: ServiceItem) -> tuple[Mapping[str, Any], ...]:
     )
 
 
-# Form classes of published (and past) versions, per process, keyed by the version's id and last
-# change (its declared fields never change after publication). Their texts are lazy translations,
+# Form classes, per process, keyed by what they are built from: the declared fields (as canonical
+# JSON) and ``partial``. A class is a pure function of that key, so it can never be stale, whichever
+# item, version or machine the declarations come from (ADR 0020). Their texts are lazy translations,
 # so one class serves every language; each form instance copies the class's fields.
-_FORM_CLASSES: dict[tuple[int, Any, bool], type[ApplicationFormBase]] = {}
+_FORM_CLASSES: dict[tuple[str, bool], type[ApplicationFormBase]] = {}
 
 
 def application_form_class(item: ServiceItem, *, partial: bool = False) -> type[ApplicationFormBase]:
     """A form class with one field per declared field; ``partial`` (drafts) makes every field optional."""
-    key = (item.pk, item.updated_at, partial) if item.pk is not None and item.status != ItemStatus.DRAFT else None
-    if key is not None:
-        found = _FORM_CLASSES.get(key)
-        if found is not None:
-            return found
     specs = field_specs(item)
+    key = (json.dumps(specs, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str), partial)
+    found = _FORM_CLASSES.get(key)
+    if found is not None:
+        return found
     attrs: dict[str, Any] = {"field_specs": specs}
     for spec in specs:
         attrs[str(spec["name"])] = build_field(spec, required=False if partial else None)
     built = type(f"ApplicationForm_{item.pk or 'new'}", (ApplicationFormBase,), attrs)
-    if key is not None:
-        if len(_FORM_CLASSES) >= 2048:
-            _FORM_CLASSES.clear()
-        _FORM_CLASSES[key] = built
+    if len(_FORM_CLASSES) >= 2048:
+        _FORM_CLASSES.clear()
+    _FORM_CLASSES[key] = built
     return built
 
 
@@ -465,35 +464,10 @@ def clean_situations(item: ServiceItem, answers: Mapping[str, Any], *, complete:
     return cleaned
 
 
-_ITEM_MATERIALS = CompiledQuery(lambda item_id: Material.objects.filter(item_id=item_id), arity=1)
-
-
-# Materials of published (and past) versions, per process: such a version's materials never change
-# (catalog.services edits only drafts; editing a published item makes a new draft version). Keyed by
-# the version's id and creation time, so that an id used again (a test database) is another key.
-_PUBLISHED_MATERIALS: dict[tuple[int, Any], tuple[Material, ...]] = {}
-
-
 def item_materials(item: ServiceItem) -> list[Material]:
-    """The item's materials in their order (``item.materials.all()``, on the submission's hot path).
-
-    A draft version's are read every time; a published (or past) version's once per process.
-    """
-    prefetched = getattr(item, "_prefetched_objects_cache", {}).get("materials")
-    if prefetched is not None:
-        return list(prefetched)
-    if item.pk is None:
-        return []
-    if item.status == ItemStatus.DRAFT:
-        return _ITEM_MATERIALS.objects(item.pk)
-    key = (item.pk, item.created_at)
-    known = _PUBLISHED_MATERIALS.get(key)
-    if known is None:
-        known = tuple(_ITEM_MATERIALS.objects(item.pk))
-        if len(_PUBLISHED_MATERIALS) >= 4096:
-            _PUBLISHED_MATERIALS.clear()
-        _PUBLISHED_MATERIALS[key] = known
-    return list(known)
+    """The item's materials in their order (``item.materials.all()``, on the submission's hot path;
+    from this process's copy when the item was read with their content key: ``cases.store``)."""
+    return store.item_materials(item)
 
 
 def material_slots(item: ServiceItem, answers: Mapping[str, str]) -> list[MaterialSlot]:

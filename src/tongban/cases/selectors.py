@@ -21,12 +21,11 @@ from django.utils.translation import gettext_lazy as _
 from tongban.accounts.constants import StaffRoleKind
 from tongban.accounts.models import StaffRole, User
 from tongban.accounts.selectors import enterprises_for_user
-from tongban.cases import events
+from tongban.cases import events, store
 from tongban.cases.constants import CLOCK_RUNNING, CaseStatus, DeadlineLevel
+from tongban.cases.errors import CaseNotFound
 from tongban.cases.models import Case, CaseMaterial, VerificationTask
-from tongban.cases.services import CaseNotFound
 from tongban.core.calendar import deadline_level
-from tongban.core.db import CompiledQuery
 from tongban.core.errors import PermissionDenied, ValidationFailed
 from tongban.core.models import AuditEvent
 
@@ -113,17 +112,9 @@ def require_write(access: Access) -> None:
         raise PermissionDenied(_("Supervisors may read cases but not change them."), code="read_only")
 
 
-_CASE_MATERIALS = CompiledQuery(
-    lambda case_id: (
-        CaseMaterial.objects.select_related("material").filter(case_id=case_id).order_by("material__order", "id")
-    ),
-    arity=1,
-)
-
-
 def case_materials(*, case: Case) -> list[CaseMaterial]:
     """The case's material rows in the item's order, with their materials (in every answer of the API)."""
-    return _CASE_MATERIALS.objects(case.pk) if case.pk is not None else []
+    return store.case_materials(case.pk) if case.pk is not None else []
 
 
 def case_timeline(*, case: Case, access: Access) -> QuerySet[AuditEvent]:

@@ -172,7 +172,7 @@ def _is_clerk(user: User) -> bool:
     return user.is_authenticated and user.staff_roles.filter(role=StaffRoleKind.WINDOW_CLERK).exists()
 
 
-def _nav(request: HttpRequest, current: str) -> dict[str, Any]:
+def nav(request: HttpRequest, current: str) -> dict[str, Any]:
     user = request.user
     if not user.is_authenticated:
         return {"current": current}
@@ -362,7 +362,7 @@ def _apply_context(
         names = dict(item.materials.values_list("code", "name"))
         correction_names = [names.get(c, c) for c in case.correction_materials or []]
     return {
-        "nav": _nav(request, "mine"),
+        "nav": nav(request, "mine"),
         "item": item,
         "case": case,
         "correcting": correcting,
@@ -641,7 +641,7 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
     case, viewer = _viewable(request, pk)
     if case.status == CaseStatus.DRAFT:
         return HttpResponseRedirect(reverse("cases:edit", args=[case.pk]))
-    return render(request, "cases/receipt.html", {"nav": _nav(request, "mine"), "case": case, "viewer": viewer})
+    return render(request, "cases/receipt.html", {"nav": nav(request, "mine"), "case": case, "viewer": viewer})
 
 
 # ------------------------------------------------------------------ my cases and the progress page
@@ -661,7 +661,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         request,
         "cases/mine.html",
         {
-            "nav": _nav(request, "mine"),
+            "nav": nav(request, "mine"),
             "rows": [{"case": c, "level": "none"} for c in cases if c.status != CaseStatus.DRAFT],
             "drafts": drafts,
             "todo": todo,
@@ -887,7 +887,7 @@ def _detail_context(request: HttpRequest, case: Case, viewer: Viewer, **extra: A
     ):
         verify_form = VerifyForm(prefix="verify")
     return {
-        "nav": _nav(request, "mine" if viewer.is_applicant else ("received" if viewer.is_clerk else "workbench")),
+        "nav": nav(request, "mine" if viewer.is_applicant else ("received" if viewer.is_clerk else "workbench")),
         "case": case,
         "viewer": viewer,
         "materials": materials,
@@ -1066,7 +1066,7 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "cases/rate.html",
-        {"nav": _nav(request, "mine"), "case": case, "form": form, "error": error},
+        {"nav": nav(request, "mine"), "case": case, "form": form, "error": error},
         status=422 if request.method == "POST" else 200,
     )
 
@@ -1273,7 +1273,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         request,
         "cases/workbench.html",
         {
-            "nav": _nav(request, "workbench"),
+            "nav": nav(request, "workbench"),
             "rows": rows,
             "tabs": tabs,
             "queue": "" if q else queue,
@@ -1306,7 +1306,7 @@ def received(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/received.html",
-        {"nav": _nav(request, "received"), "rows": rows, "search": search, "q": q},
+        {"nav": nav(request, "received"), "rows": rows, "search": search, "q": q},
     )
 
 
@@ -1337,7 +1337,7 @@ def window(request: HttpRequest) -> HttpResponse:
         request,
         "cases/window.html",
         {
-            "nav": _nav(request, "window"),
+            "nav": nav(request, "window"),
             "items": items.order_by("department__name", "name")[:100],
             "search": search,
             "q": q,
@@ -1428,7 +1428,7 @@ def window_apply(request: HttpRequest, item_code: str) -> HttpResponse:
         request,
         "cases/window_apply.html",
         {
-            "nav": _nav(request, "window"),
+            "nav": nav(request, "window"),
             "item": item,
             "applicant_form": applicant_form,
             "situations_form": situations_form,
@@ -1461,7 +1461,7 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "cases/notice.html",
         {
-            "nav": _nav(request, "received" if viewer.is_clerk else "mine"),
+            "nav": nav(request, "received" if viewer.is_clerk else "mine"),
             "case": case,
             "viewer": viewer,
             "track_url": track_url,

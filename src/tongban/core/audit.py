@@ -15,7 +15,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from tongban.core.context import current
-from tongban.core.db import build, defer_write, execute, preparer
+from tongban.core.fastpath import build, defer_write, execute, preparer
 from tongban.core.models import AuditEvent, AuditStreamHead
 
 
@@ -234,7 +234,7 @@ def record(
     to one stream wait for each other on the head row, so the chain never forks.
 
     With a hint of the head (``hint_head``, PostgreSQL) it is one statement, which takes the same
-    lock and changes nothing unless the head is still as hinted; inside ``core.db.write_batch`` that
+    lock and changes nothing unless the head is still as hinted; inside ``fastpath.write_batch`` that
     statement waits for the batch, and the returned event has its ``pk`` once the batch is sent.
     """
     conn = transaction.get_connection()

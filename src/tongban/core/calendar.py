@@ -19,10 +19,9 @@ from dataclasses import dataclass
 
 import chinese_calendar
 from chinese_calendar import constants as chinese_calendar_constants
-from django.db import connection
 
-from tongban.core.db import execute
-from tongban.core.models import CalendarDay, CalendarDayKind, CalendarYear
+from tongban.core.models import CalendarDay, CalendarDayKind
+from tongban.core.store import published_calendar_years
 
 _CHUNK_DAYS = 120
 
@@ -54,11 +53,8 @@ def _package_workday(day: dt.date) -> bool:
 
 
 def _entered_years(first: int, last: int) -> set[int]:
-    """Years from ``first`` to ``last`` with a published schedule: read by every acceptance (its
-    deadlines), so one prepared statement of ours (``core.db.execute``) rather than a queryset."""
-    table = connection.ops.quote_name(CalendarYear._meta.db_table)
-    sql = f"SELECT year FROM {table} WHERE published AND year >= %s AND year <= %s"  # noqa: S608 (our table)
-    return {int(row[0]) for row in execute(connection, sql, [first, last])}
+    """Years from ``first`` to ``last`` with a published schedule (``core.store``)."""
+    return published_calendar_years(first, last)
 
 
 class WorkingCalendar:

@@ -12,13 +12,18 @@ never write their own lock–check–save–audit sequence; they call
   ``store.py`` knows the fastest lock for its rows). Checks, sets the status, saves the status and
   the named fields, appends the audit event, tells the subscribers and queues the notices — all
   in the caller's transaction, and on PostgreSQL the update, the event and the notice go to the
-  server as one statement (``core.db.write_batch``; any read in between sends them first).
+  server as one statement (``fastpath.write_batch``; any read in between sends them first).
 - ``workflow.transition(pk, action=..., actor=..., ...)``: lock (the workflow's ``lock``), then
   an optional ``change`` callback (the business rule's own field changes, which may still refuse),
   then ``apply``; for workflows that need nothing in between.
+- ``workflow.guard(action, rule)``: a rule of a higher layer that may refuse one action (joint cases
+  refuse an approval while the other region's step lacks its certificate); guards run in ``apply``
+  after the table's check, before anything is written.
 - ``workflow.subscribe(receiver)``: the registry through which higher layers learn of moves
   (forwarding, joint cases, supervision follow cases this way). Receivers run inside the
-  transaction, after the audit event; their writes commit or roll back with the move.
+  transaction, after the audit event; their writes commit or roll back with the move. A receiver
+  that acts on the move as a whole, notices included (supervision's credit record after a
+  revocation), subscribes with ``after_notices=True``.
 
 The tables stay readable: ``Transition(frozenset({S.SUBMITTED}), S.ACCEPTED)``, one row per action.
 A ``None`` target means "decided by the workflow's ``resolve_target``" (e.g. resume returns a case to
@@ -36,8 +41,8 @@ from django.db.models import Model
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from tongban.core.db import save_fields, write_batch
 from tongban.core.errors import InvalidTransition
+from tongban.core.fastpath import save_fields, write_batch
 
 M = TypeVar("M", bound=Model)
 
@@ -98,6 +103,8 @@ class Workflow(Generic[M]):
     current: Callable[[M], str] | None = None
     resolve_target: Callable[[M, str], str] | None = None
     _receivers: list[Receiver] = field(default_factory=list, repr=False)
+    _late_receivers: list[Receiver] = field(default_factory=list, repr=False)
+    _guards: dict[str, list[Callable[[M], None]]] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ reading the table
 
@@ -130,17 +137,32 @@ class Workflow(Generic[M]):
             raise InvalidTransition(details={"status": status, "action": str(action)})
         return self.resolve_target(obj, action)
 
-    # ------------------------------------------------------------------ subscribers
+    # ------------------------------------------------------------------ guards and subscribers
 
-    def subscribe(self, receiver: Receiver) -> Receiver:
-        """Call ``receiver(move)`` after every move, inside its transaction (idempotent per receiver)."""
-        if receiver not in self._receivers:
-            self._receivers.append(receiver)
+    def guard(self, action: str, rule: Callable[[M], None]) -> Callable[[M], None]:
+        """Let ``rule(obj)`` refuse ``action`` (by raising) before a move by it is written (idempotent)."""
+        rules = self._guards.setdefault(str(action), [])
+        if rule not in rules:
+            rules.append(rule)
+        return rule
+
+    def unguard(self, action: str, rule: Callable[[M], None]) -> None:
+        rules = self._guards.get(str(action), [])
+        if rule in rules:
+            rules.remove(rule)
+
+    def subscribe(self, receiver: Receiver, *, after_notices: bool = False) -> Receiver:
+        """Call ``receiver(move)`` after every move, inside its transaction (idempotent per receiver):
+        after the audit event, or with ``after_notices`` after the move's notices too."""
+        receivers = self._late_receivers if after_notices else self._receivers
+        if receiver not in receivers:
+            receivers.append(receiver)
         return receiver
 
     def unsubscribe(self, receiver: Receiver) -> None:
-        if receiver in self._receivers:
-            self._receivers.remove(receiver)
+        for receivers in (self._receivers, self._late_receivers):
+            if receiver in receivers:
+                receivers.remove(receiver)
 
     # ------------------------------------------------------------------ moving
 
@@ -160,11 +182,14 @@ class Workflow(Generic[M]):
         """Move ``obj`` (locked by the caller, in its transaction) by ``action`` and record it.
 
         ``target`` skips the table's check (the caller checked it earlier, before changing fields
-        that the check reads); ``fields`` are saved with the status.
+        that the check reads); the guards of the action run either way; ``fields`` are saved with
+        the status.
         """
         if not transaction.get_connection().in_atomic_block:
             raise RuntimeError(f"{self.name}: a move must run inside a transaction")
         to_status = self.check(obj, action) if target is None else target
+        for rule in self._guards.get(str(action), ()):
+            rule(obj)
         from_status = str(getattr(obj, self.status_field))
         setattr(obj, self.status_field, to_status)
         move = Move(
@@ -185,6 +210,8 @@ class Workflow(Generic[M]):
                 receiver(move)
             if self.notify is not None:
                 self.notify(move)
+            for receiver in tuple(self._late_receivers):
+                receiver(move)
         return obj
 
     def transition(

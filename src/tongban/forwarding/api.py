@@ -18,7 +18,7 @@ from pydantic import Field
 
 from tongban.accounts.api_auth import api_auth
 from tongban.accounts.models import User
-from tongban.cases.api import ERRORS, _no_nul
+from tongban.cases.api import ERRORS, no_nul
 from tongban.cases.services import WindowApplicant
 from tongban.federation.models import PeerCatalogItem
 from tongban.forwarding import selectors, services
@@ -249,7 +249,7 @@ def _delivery(delivery: DeliveryIn | None, default: str) -> services.DeliveryCho
 
 @router.get("/peer-items", response={200: list[PeerItemOut], **ERRORS}, summary="Other regions' items open to a mode")
 def peer_items(request: HttpRequest, mode: Mode, q: Annotated[str, Field(max_length=100)] = "") -> list[PeerItemOut]:
-    _no_nul(q)
+    no_nul(q)
     return [PeerItemOut.of(row) for row in selectors.peer_items(mode=mode, q=q)[:200]]
 
 
@@ -257,7 +257,7 @@ def peer_items(request: HttpRequest, mode: Mode, q: Annotated[str, Field(max_len
     "/proxy", response={201: RemoteCaseOut, **ERRORS}, summary="Receive an application for another region (异地代收)"
 )
 def proxy_create(request: HttpRequest, payload: ProxyIn) -> Status[RemoteCaseOut]:
-    _no_nul(payload.model_dump())
+    no_nul(payload.model_dump())
     d = _delivery(payload.delivery, "window")
     remote = services.remote_case_create(
         actor=_user(request),
@@ -281,7 +281,7 @@ def proxy_create(request: HttpRequest, payload: ProxyIn) -> Status[RemoteCaseOut
     "/online", response={201: RemoteCaseOut, **ERRORS}, summary="Apply online for another region's item (全程网办)"
 )
 def online_create(request: HttpRequest, payload: ApplicationIn) -> Status[RemoteCaseOut]:
-    _no_nul(payload.model_dump())
+    no_nul(payload.model_dump())
     d = _delivery(payload.delivery, "electronic")
     remote = services.remote_case_create(
         actor=_user(request),
@@ -338,7 +338,7 @@ def attach(
     code: Annotated[str, Field(min_length=1, max_length=40)],
     file: File[UploadedFile],
 ) -> FileOut:
-    _no_nul(code)
+    no_nul(code)
     row = services.remote_file_attach(
         remote_case=_get(request, remote_id),
         actor=_user(request),
@@ -358,7 +358,7 @@ def forward(request: HttpRequest, remote_id: RemoteId) -> RemoteCaseOut:
     "/{remote_id}/correction", response={200: RemoteCaseOut, **ERRORS}, summary="Forward the corrected materials (补正)"
 )
 def correction(request: HttpRequest, remote_id: RemoteId, payload: NoteIn) -> RemoteCaseOut:
-    _no_nul(payload.note)
+    no_nul(payload.note)
     remote = services.remote_correction_supply(
         remote_case=_get(request, remote_id), actor=_user(request), note=payload.note
     )
@@ -369,7 +369,7 @@ def correction(request: HttpRequest, remote_id: RemoteId, payload: NoteIn) -> Re
     "/{remote_id}/deliver", response={200: RemoteCaseOut, **ERRORS}, summary="Record the delivery of the result"
 )
 def deliver(request: HttpRequest, remote_id: RemoteId, payload: DeliverIn) -> RemoteCaseOut:
-    _no_nul(payload.tracking_number)
+    no_nul(payload.tracking_number)
     remote = services.remote_case_deliver(
         remote_case=_get(request, remote_id), actor=_user(request), tracking_number=payload.tracking_number
     )

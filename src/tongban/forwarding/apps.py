@@ -8,8 +8,8 @@ class ForwardingConfig(AppConfig):
     verbose_name = _("Cross-region cases")
 
     def ready(self) -> None:
-        from tongban.cases.signals import case_transitioned
+        from tongban.cases.workflow import CASES
         from tongban.forwarding import handlers, intake
 
         del handlers  # imported for its message-type registrations
-        case_transitioned.connect(intake.on_case_transitioned, dispatch_uid="forwarding.status")
+        CASES.subscribe(intake.on_case_transitioned)  # every move of a forwarded case goes to its origin

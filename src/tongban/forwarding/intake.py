@@ -20,15 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tongban.cases import events as case_events
 from tongban.cases import services as case_services
 from tongban.cases.constants import CaseAction, CaseChannel, CaseStatus
-from tongban.cases.forms import clean_situations
-from tongban.cases.models import Case, CaseMaterial
-from tongban.cases.uploads import store_upload
+from tongban.cases.models import Case
 from tongban.catalog.constants import CrossRegionMode, ItemStatus
 from tongban.catalog.models import ServiceItem
 from tongban.core.errors import ApplicationError, InvalidTransition
+from tongban.core.workflow import Move
 from tongban.federation import signing
 from tongban.federation.services import message_send
 from tongban.forwarding import errors, events, payloads
@@ -125,34 +123,17 @@ def receive_delivered(*, sender: str, delivered: payloads.Delivered) -> None:
     link = _link(sender, delivered.forward_id)
     if link.mode != ForwardMode.PROXY_RECEIPT:
         raise errors.NotAllowed(code="not_proxy_receipt")
-    case = case_services._lock(link.case_id)
-    if case.status in (CaseStatus.DELIVERED, CaseStatus.CLOSED):
-        return
-    case_services._check(case, CaseAction.DELIVER)
-    case.tracking_number = delivered.tracking_number
-    case.delivered_at = delivered.delivered_at
-    case_services._transition(
-        case,
-        action=CaseAction.DELIVER,
-        actor=None,
-        role=PEER_ROLE,
-        fields=["tracking_number", "delivered_at"],
+    case_services.case_deliver_for_peer(
+        actor=_peer(sender),
+        case_id=link.case_id,
+        tracking_number=delivered.tracking_number,
+        delivered_at=delivered.delivered_at,
         data={
             "method": delivered.method,
             "tracking_number": delivered.tracking_number,
             "origin_region": sender,
             "delivered_by": delivered.delivered_by,
         },
-    )
-    case_services._check(case, CaseAction.CLOSE)
-    case.closed_at = timezone.now()
-    case_services._transition(
-        case,
-        action=CaseAction.CLOSE,
-        actor=None,
-        role=PEER_ROLE,
-        fields=["closed_at"],
-        notice=gettext("Your case is closed. Please rate our service."),
     )
 
 
@@ -229,10 +210,8 @@ def _send_refusal(bundle: IncomingBundle, exc: ApplicationError) -> None:
         logger.warning("refusal of %s not sent: %s", bundle.bundle_id, send_error.code)
 
 
-def _store(case: Case, code: str, data: bytes, ref: dict[str, Any]) -> CaseMaterial:
-    row = case_services._material_row(case, code)
-    stored = store_upload(case_id=case.pk, source=io.BytesIO(data), original_name=ref["original_name"])
-    return case_services.material_attach_stored(case=case, row=row, stored=stored, actor=None, role=PEER_ROLE)
+def _peer(origin: str) -> case_services.PeerActor:
+    return case_services.PeerActor(region=origin, role=PEER_ROLE)
 
 
 def _register(origin: str, submit: payloads.Submit, blobs: dict[str, bytes]) -> Case:
@@ -254,31 +233,27 @@ def _register(origin: str, submit: payloads.Submit, blobs: dict[str, bytes]) -> 
             code="item_not_cross_region",
             status=409,
         )
-    resident = case_services._resident_for(
-        case_services.WindowApplicant(
+    peer = _peer(origin)
+    case = case_services.case_create_for_peer(
+        actor=peer,
+        item=item,
+        applicant=case_services.WindowApplicant(
             id_number=submit.applicant.id_number, full_name=submit.applicant.full_name, phone=submit.applicant.phone
         ),
-        item.region,
-    )
-    answers = clean_situations(item, submit.situations, complete=True)
-    cleaned = case_services._validate_form(item, submit.form_data, partial=False)
-    case_services._validate_delivery(submit.delivery.method, submit.delivery.address)
-    case = Case.objects.create(
-        applicant=resident,
-        item=item,
-        department=item.department,
-        region_id=item.region_id,
-        form_data=cleaned,
-        situations=answers,
+        applicant_region=item.region,
+        form_data=submit.form_data,
+        situations=submit.situations,
+        complete=True,
         channel=CaseChannel.PROXY if submit.mode == "proxy_receipt" else CaseChannel.ONLINE,
-        forwarded_from=origin,
         identity_check=submit.identity_check,
-        delivery_method=submit.delivery.method,
-        delivery_address=submit.delivery.address.strip()[:200],
-        delivery_recipient=submit.delivery.recipient.strip()[:120],
-        delivery_phone=submit.delivery.phone.strip()[:20],
+        forwarded_from=origin,
+        delivery=case_services.CaseDelivery(
+            method=submit.delivery.method,
+            address=submit.delivery.address,
+            recipient=submit.delivery.recipient,
+            phone=submit.delivery.phone,
+        ),
     )
-    CaseMaterial.objects.bulk_create([CaseMaterial(case=case, material=m) for m in item.materials.all()])
     ForwardedCase.objects.create(
         forward_id=submit.forward_id,
         origin_region=origin,
@@ -287,7 +262,6 @@ def _register(origin: str, submit: payloads.Submit, blobs: dict[str, bytes]) -> 
         received_by_name=submit.received_by.name if submit.received_by else "",
         received_at_office=submit.received_by.office if submit.received_by else "",
     )
-    case_events.case_created(case=case, actor=None, role=PEER_ROLE)
     events.on_case(
         case,
         action="forward_received",
@@ -301,15 +275,12 @@ def _register(origin: str, submit: payloads.Submit, blobs: dict[str, bytes]) -> 
     )
     for code, data in blobs.items():
         ref = next(f for f in payloads.dump(submit)["files"] if f["material_code"] == code)
-        _store(case, code, data, ref)
-    case.number = case_services._next_number(case)
-    case.submitted_at = timezone.now()
-    return case_services._transition(
-        case,
-        action=CaseAction.SUBMIT,
-        actor=None,
-        role=PEER_ROLE,
-        fields=["number", "submitted_at"],
+        case_services.case_material_attach_for_peer(
+            actor=peer, case=case, material_code=code, source=io.BytesIO(data), original_name=ref["original_name"]
+        )
+    return case_services.case_submit_for_peer(
+        actor=peer,
+        case=case,
         data={"origin_region": origin, "mode": submit.mode},
         notice=gettext("Your application, received in another region, was registered here."),
     )
@@ -317,21 +288,11 @@ def _register(origin: str, submit: payloads.Submit, blobs: dict[str, bytes]) -> 
 
 def _apply_correction(origin: str, resubmit: payloads.Resubmit, blobs: dict[str, bytes]) -> Case:
     link = _link(origin, resubmit.forward_id)
-    case = case_services._lock(link.case_id)
-    case_services._check(case, CaseAction.RESUBMIT)
     refs = {f["material_code"]: f for f in payloads.dump(resubmit)["files"]}
-    for code, data in blobs.items():
-        _store(case, code, data, refs[code])
-    missing = case_services._missing_for_submission(case)
-    if missing:
-        case_services._raise_missing(case.item, missing)
-    case.submitted_at = timezone.now()
-    return case_services._transition(
-        case,
-        action=CaseAction.RESUBMIT,
-        actor=None,
-        role=PEER_ROLE,
-        fields=["submitted_at"],
+    return case_services.case_resubmit_for_peer(
+        actor=_peer(origin),
+        case_id=link.case_id,
+        uploads={code: (io.BytesIO(data), refs[code]["original_name"]) for code, data in blobs.items()},
         reason=resubmit.note,
         data={"origin_region": origin, "materials": sorted(blobs)},
     )
@@ -370,15 +331,15 @@ def status_payload(case: Case, link: ForwardedCase, *, action: str, role: str, r
     )
 
 
-def on_case_transitioned(
-    sender: Any, *, case: Case, action: str, from_status: str, actor: Any, role: str, reason: str, **kwargs: Any
-) -> None:
-    """Every state change of a forwarded case becomes a ``forwarding.status`` message to its origin.
+def on_case_transitioned(move: Move[Case]) -> None:
+    """Every move of a forwarded case becomes a ``forwarding.status`` message to its origin
+    (subscribed to the case workflow, ``cases.workflow.CASES``).
 
     The result of a case received at another region's window is handed over there: delivering or
-    closing it here is refused (``delivered_at_origin``), which undoes the transition.
+    closing it here is refused (``delivered_at_origin``), which undoes the move.
     Cases applied for at this node (``forwarded_from`` blank) cost no query.
     """
+    case, action, role = move.obj, move.action, move.role
     if not case.forwarded_from:
         return
     link = ForwardedCase.objects.select_for_update().filter(case_id=case.pk).first()
@@ -399,9 +360,9 @@ def on_case_transitioned(
         message_send(
             recipient_region=link.origin_region,
             type=MSG_STATUS,
-            payload=status_payload(case, link, action=action, role=role, reason=reason),
+            payload=status_payload(case, link, action=action, role=role, reason=move.reason),
             correlation_id=str(link.forward_id),
-            actor=actor,
+            actor=move.actor,
         )
     except ApplicationError as exc:  # the origin is no longer a peer: the case goes on here
         logger.warning("status of forwarded case %s not sent: %s", case.pk, exc.code)

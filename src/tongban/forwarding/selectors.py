@@ -20,7 +20,7 @@ from tongban.federation.models import PeerCatalogItem
 from tongban.forwarding import errors, events
 from tongban.forwarding.constants import REFUSED, ForwardMode
 from tongban.forwarding.models import ForwardedCase, RemoteCase, RemoteCaseEvent, RemoteCaseFile
-from tongban.forwarding.services import OFFERED, _is_clerk_here, may_act
+from tongban.forwarding.services import OFFERED, is_clerk_here, may_act
 
 QUEUES: dict[str, tuple[str, ...]] = {
     "correction": (CaseStatus.CORRECTION_REQUESTED.value,),
@@ -45,7 +45,7 @@ def remote_cases_for(*, user: User) -> QuerySet[RemoteCase]:
     if not user.is_authenticated:
         return RemoteCase.objects.none()
     q = Q(applicant=user)
-    if _is_clerk_here(user):
+    if is_clerk_here(user):
         q |= Q(mode=ForwardMode.PROXY_RECEIPT)
     return RemoteCase.objects.filter(q).select_related("applicant").order_by("-created_at", "-id")
 
@@ -55,7 +55,7 @@ def my_remote_cases(*, user: User) -> QuerySet[RemoteCase]:
 
 
 def clerk_queue(*, user: User, queue: str = "") -> QuerySet[RemoteCase]:
-    if not _is_clerk_here(user):
+    if not is_clerk_here(user):
         return RemoteCase.objects.none()
     rows = RemoteCase.objects.filter(mode=ForwardMode.PROXY_RECEIPT).select_related("applicant")
     if queue in QUEUES:

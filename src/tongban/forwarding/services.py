@@ -113,7 +113,7 @@ def peer_item_get(*, region_code: str, code: str, mode: str) -> PeerCatalogItem:
 # ---------------------------------------------------------------- who may act
 
 
-def _is_clerk_here(user: User) -> bool:
+def is_clerk_here(user: User) -> bool:
     return StaffRole.objects.filter(
         user=user, role=StaffRoleKind.WINDOW_CLERK, department__region_id=signing.own_region()
     ).exists()
@@ -125,7 +125,7 @@ def may_act(*, actor: User, remote_case: RemoteCase) -> str | None:
         return None
     if remote_case.applicant_id == actor.pk:
         return "applicant"
-    if remote_case.mode == ForwardMode.PROXY_RECEIPT and _is_clerk_here(actor):
+    if remote_case.mode == ForwardMode.PROXY_RECEIPT and is_clerk_here(actor):
         return StaffRoleKind.WINDOW_CLERK
     return None
 
@@ -200,7 +200,7 @@ def remote_case_create(
     """A draft application for a peer's item: at the window (clerk, ``applicant`` given) or online (resident)."""
     peer_item = peer_item_get(region_code=peer_item.peer.region_code, code=peer_item.code, mode=mode)
     if mode == ForwardMode.PROXY_RECEIPT:
-        if not actor.is_active or not _is_clerk_here(actor):
+        if not actor.is_active or not is_clerk_here(actor):
             raise PermissionDenied(
                 _("Only a window clerk of this region may receive applications."), code="clerk_required"
             )
@@ -213,7 +213,7 @@ def remote_case_create(
         if delivery_method not in (DeliveryMethod.WINDOW, DeliveryMethod.POST):
             raise ValidationFailed(_("Choose a delivery method."), code="invalid_delivery_method")
         region = Region.objects.filter(code=signing.own_region()).first()
-        resident = case_services._resident_for(applicant, region) if region else None
+        resident = case_services.resident_for(applicant=applicant, region=region) if region else None
         if resident is None:
             raise ValidationFailed(_("This node's region is not configured."), code="region_missing")
         received_by: User | None = actor
@@ -228,7 +228,7 @@ def remote_case_create(
             )
         resident, received_by, role = actor, None, "applicant"
         identity_check_method = IdentityCheck.ONLINE_LOGIN
-    case_services._validate_delivery(delivery_method, delivery_address)
+    case_services.validate_delivery(delivery_method, delivery_address)
     item = spec_item(peer_item)
     answers = clean_situations(item, situations or {}, complete=True)
     cleaned = validate_form_data(item, form_data, partial=False)

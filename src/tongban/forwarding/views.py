@@ -26,7 +26,7 @@ from tongban.cases import forms as case_forms
 from tongban.cases.constants import CaseStatus, DeliveryMethod
 from tongban.cases.services import WindowApplicant
 from tongban.cases.uploads import max_upload_bytes
-from tongban.cases.views import _nav
+from tongban.cases.views import nav
 from tongban.core.errors import ApplicationError
 from tongban.federation.models import PeerCatalogItem
 from tongban.forwarding import selectors, services
@@ -111,7 +111,7 @@ def _item_rows(items: Any) -> list[dict[str, Any]]:
 def window(request: HttpRequest) -> HttpResponse:
     """The clerk chooses another region's item to receive an application for (异地代收)."""
     user = _user(request)
-    if not services._is_clerk_here(user):
+    if not services.is_clerk_here(user):
         raise Http404(gettext("This page is for window clerks."))
     search = case_forms.StaffSearchForm(request.GET or None)
     q = search.cleaned_data.get("q", "") if search.is_valid() else ""
@@ -119,7 +119,7 @@ def window(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "forwarding/items.html",
-        {"nav": _nav(request, "window"), "rows": _item_rows(items), "search": search, "q": q, "mode": "proxy_receipt"},
+        {"nav": nav(request, "window"), "rows": _item_rows(items), "search": search, "q": q, "mode": "proxy_receipt"},
     )
 
 
@@ -135,7 +135,7 @@ def online(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "forwarding/items.html",
-        {"nav": _nav(request, "mine"), "rows": _item_rows(items), "search": search, "q": q, "mode": "online"},
+        {"nav": nav(request, "mine"), "rows": _item_rows(items), "search": search, "q": q, "mode": "online"},
     )
 
 
@@ -216,7 +216,7 @@ def _apply(request: HttpRequest, region: str, code: str, mode: str) -> HttpRespo
         request,
         "forwarding/apply.html",
         {
-            "nav": _nav(request, "window" if proxy else "mine"),
+            "nav": nav(request, "window" if proxy else "mine"),
             "peer_item": peer_item,
             "item_name": peer_item.snapshot.get("name", peer_item.base_name),
             "region_name": _region_names().get(region, region),
@@ -237,7 +237,7 @@ def _apply(request: HttpRequest, region: str, code: str, mode: str) -> HttpRespo
 
 @login_required
 def window_apply(request: HttpRequest, region: str, code: str) -> HttpResponse:
-    if not services._is_clerk_here(_user(request)):
+    if not services.is_clerk_here(_user(request)):
         raise Http404(gettext("This page is for window clerks."))
     return _apply(request, region, code, ForwardMode.PROXY_RECEIPT)
 
@@ -279,7 +279,7 @@ def detail(request: HttpRequest, pk: int, error: str = "") -> HttpResponse:
         request,
         "forwarding/detail.html",
         {
-            "nav": _nav(request, "received" if role == StaffRoleKind.WINDOW_CLERK else "mine"),
+            "nav": nav(request, "received" if role == StaffRoleKind.WINDOW_CLERK else "mine"),
             "remote": remote,
             "role": role,
             "is_clerk": role == StaffRoleKind.WINDOW_CLERK,
@@ -353,7 +353,7 @@ def deliver(request: HttpRequest, pk: int) -> HttpResponse:
 def received(request: HttpRequest) -> HttpResponse:
     """The clerks' queues: corrections to supply, results to deliver, refusals, everything received."""
     user = _user(request)
-    if not services._is_clerk_here(user):
+    if not services.is_clerk_here(user):
         raise Http404(gettext("This page is for window clerks."))
     queue = request.GET.get("queue", "correction")
     if queue not in (*selectors.QUEUES, "all"):
@@ -369,7 +369,7 @@ def received(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "forwarding/received.html",
-        {"nav": _nav(request, "received"), "rows": _case_rows(rows), "tabs": tabs, "queue": queue},
+        {"nav": nav(request, "received"), "rows": _case_rows(rows), "tabs": tabs, "queue": queue},
     )
 
 
@@ -385,4 +385,4 @@ def _case_rows(rows: Any) -> list[dict[str, Any]]:
 def mine(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     rows = selectors.my_remote_cases(user=user)[:200]
-    return render(request, "forwarding/mine.html", {"nav": _nav(request, "mine"), "rows": _case_rows(rows)})
+    return render(request, "forwarding/mine.html", {"nav": nav(request, "mine"), "rows": _case_rows(rows)})

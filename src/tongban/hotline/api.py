@@ -15,8 +15,7 @@ from pydantic import BaseModel, TypeAdapter
 from tongban.accounts.api_auth import api_auth
 from tongban.accounts.models import User
 from tongban.core.errors import PermissionDenied, ValidationFailed
-from tongban.core.sql import instances
-from tongban.hotline import dispatch, knowledge, selectors, services
+from tongban.hotline import dispatch, knowledge, selectors, services, store
 from tongban.hotline.constants import TicketAction
 from tongban.hotline.models import ExtensionRequest, KnowledgeEntry, Ticket
 from tongban.regions.models import Department, Region
@@ -102,8 +101,7 @@ def _out(ticket: Ticket, actor: Any, *, audit_read: bool = False) -> dict[str, A
 def _department(code: str) -> Department:
     from django.conf import settings
 
-    found = instances(Department, "region_id = %s AND code = %s", [settings.TONGBAN_REGION, code])
-    department = found[0] if found else None
+    department = store.department_by_code(settings.TONGBAN_REGION, code)
     if department is None:
         raise ValidationFailed(_("The department is unknown."), code="unknown_department")
     return department

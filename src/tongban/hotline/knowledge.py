@@ -37,7 +37,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from tongban.catalog.search import parse_query, text_terms
-from tongban.core.sql import fetch_all, none_of, one_of
+from tongban.hotline import store
 from tongban.hotline.constants import KnowledgeStatus
 from tongban.hotline.models import KnowledgeEntry, KnowledgeGeneration, KnowledgeTerm
 
@@ -113,9 +113,7 @@ def reindex_many(entries: Iterable[KnowledgeEntry]) -> int:
 
 def current_generation() -> int:
     """How many times the search index has changed (read from the database)."""
-    table = connection.ops.quote_name(KnowledgeGeneration._meta.db_table)
-    rows = fetch_all(f"SELECT value FROM {table} WHERE id = 1")  # noqa: S608 - a quoted model table name
-    return int(rows[0][0]) if rows else 0
+    return store.knowledge_generation()
 
 
 def bump_generation() -> None:
@@ -146,38 +144,9 @@ class KnowledgeHit:
     score: float
 
 
-def _next(prefix: str) -> str:
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
-def _tables() -> tuple[str, str, str]:
-    q = connection.ops.quote_name
-    return (
-        q(KnowledgeTerm._meta.db_table),
-        q(KnowledgeEntry._meta.db_table),
-        q(KnowledgeGeneration._meta.db_table),
-    )
-
-
 def _term_counts(exact: list[str], prefixes: list[str], *, cap: int) -> dict[str, int]:
-    """How many index rows each term (and each pinyin prefix) has, counted up to ``cap`` + 1, in one
-    statement that reads at most ``cap`` + 1 index entries per term."""
-    terms, _entries, _generation = _tables()
-    parts: list[str] = []
-    params: list[Any] = []
-    keys = [*exact, *prefixes]
-    for i, term in enumerate(exact):
-        # only the model's table name and integer positions are formatted in; values are parameters
-        parts.append(f"SELECT {i}, COUNT(*) FROM (SELECT 1 FROM {terms} WHERE term = %s LIMIT %s) AS c{i}")  # noqa: S608
-        params += [term, cap + 1]
-    for j, prefix in enumerate(prefixes, start=len(exact)):
-        parts.append(
-            f"SELECT {j}, COUNT(*) FROM (SELECT 1 FROM {terms} WHERE term >= %s AND term < %s LIMIT %s) AS c{j}"  # noqa: S608
-        )
-        params += [prefix, _next(prefix), cap + 1]
-    if not parts:
-        return {}
-    return {keys[int(i)]: int(n) for i, n in fetch_all(" UNION ALL ".join(parts), params)}
+    """How many index rows each term (and each pinyin prefix) has, counted up to ``cap`` + 1."""
+    return store.knowledge_term_counts(exact, prefixes, cap=cap)
 
 
 def _selective(exact: list[str], prefixes: list[str]) -> tuple[list[str], list[str], float]:
@@ -200,20 +169,6 @@ def _selective(exact: list[str], prefixes: list[str]) -> tuple[list[str], list[s
     return [t for t in exact if t in found], [p for p in prefixes if p in found], W_VARIANT
 
 
-def _entry_conditions(today: dt.date) -> tuple[str, list[Any]]:
-    day: Any = today if connection.vendor == "postgresql" else today.isoformat()
-    # The status is a literal (not a parameter) so that a prepared statement's plan can rely on it.
-    published = "'" + KnowledgeStatus.PUBLISHED.value + "'"
-    return (
-        f"e.status = {published} AND (e.valid_from IS NULL OR e.valid_from <= %s) "
-        "AND (e.valid_until IS NULL OR e.valid_until >= %s)",
-        [day, day],
-    )
-
-
-_ENTRY_COLUMNS = "e.id, e.uid, e.version, e.category, e.question, e.answer, e.source, e.origin_region_id, e.shareable"
-
-
 def _hit(row: Sequence[Any], score: float) -> KnowledgeHit:
     return KnowledgeHit(
         id=int(row[0]),
@@ -232,51 +187,17 @@ def _hit(row: Sequence[Any], score: float) -> KnowledgeHit:
 def _rank(
     exact: list[str], prefixes: list[str], min_weight: float, *, limit: int, today: dt.date
 ) -> tuple[int, list[tuple[int, float]], dict[int, KnowledgeHit]]:
-    """One statement: the generation, the best ``limit`` entries by summed weight of the matching
-    index rows, and those of them that are published and valid ``today``.
-
-    Each part of ``h`` reads the covering index alone (terms as one array, then one range per
-    pinyin prefix without the exact terms, so that no index row counts twice).
-    """
-    terms, entries, generation = _tables()
-    parts: list[str] = []
-    params: list[Any] = []
-    if exact:
-        cond, p = one_of("term", exact)
-        parts.append(f"SELECT entry_id, weight FROM {terms} WHERE {cond} AND weight >= %s")  # noqa: S608
-        params += [*p, min_weight]
-    for prefix in prefixes:
-        cond, p = none_of("term", exact)
-        parts.append(
-            f"SELECT entry_id, weight FROM {terms} WHERE term >= %s AND term < %s AND {cond} AND weight >= %s"  # noqa: S608
-        )
-        params += [prefix, _next(prefix), *p, min_weight]
-    valid, valid_params = _entry_conditions(today)
-    sql = (
-        f"WITH h AS ({' UNION ALL '.join(parts)}), "  # noqa: S608 - quoted table names, placeholders only
-        "r AS (SELECT entry_id, SUM(weight) AS score FROM h GROUP BY entry_id ORDER BY score DESC, entry_id LIMIT %s) "
-        f"SELECT g.value, r.entry_id, r.score, {_ENTRY_COLUMNS} "
-        f"FROM (SELECT COALESCE((SELECT value FROM {generation} WHERE id = 1), 0) AS value) AS g "
-        "LEFT JOIN r ON 1 = 1 "
-        f"LEFT JOIN {entries} e ON e.id = r.entry_id AND {valid}"
-    )
-    rows = fetch_all(sql, [*params, limit, *valid_params])
+    """The generation, the best ``limit`` entries by summed weight of the matching index rows, and
+    those of them that are published and valid ``today`` (one statement: ``store.knowledge_ranked``)."""
+    rows = store.knowledge_ranked(exact, prefixes, min_weight, limit=limit, today=today)
     ranked = [(int(r[1]), float(r[2])) for r in rows if r[1] is not None]
     hits = {int(r[1]): _hit(r[3:], r[2]) for r in rows if r[3] is not None}
     return int(rows[0][0]), ranked, hits
 
 
 def _fetch(ids: list[int], *, today: dt.date) -> tuple[int, dict[int, tuple[Any, ...]]]:
-    """One statement: the generation and the entries among ``ids`` that are published and valid ``today``."""
-    _terms, entries, generation = _tables()
-    cond, params = one_of("e.id", ids)
-    valid, valid_params = _entry_conditions(today)
-    rows = fetch_all(
-        f"SELECT g.value, {_ENTRY_COLUMNS} "  # noqa: S608 - quoted table names, placeholders only
-        f"FROM (SELECT COALESCE((SELECT value FROM {generation} WHERE id = 1), 0) AS value) AS g "
-        f"LEFT JOIN {entries} e ON {cond} AND {valid}",
-        [*params, *valid_params],
-    )
+    """The generation and the entries among ``ids`` that are published and valid ``today``."""
+    rows = store.knowledge_entries(ids, today=today)
     return int(rows[0][0]), {int(r[1]): tuple(r[1:]) for r in rows if r[1] is not None}
 
 

@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.constants import StaffRoleKind
-from tongban.accounts.models import StaffRole, User
+from tongban.accounts.models import User
 from tongban.accounts.notifications import notify, notify_role_holders
 from tongban.core.context import request_context
 from tongban.core.errors import (
@@ -38,8 +38,7 @@ from tongban.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from tongban.core.sql import fetch_all, instances, one_of
-from tongban.hotline import events, sla
+from tongban.hotline import events, sla, store
 from tongban.hotline.constants import (
     MAX_CONTENT,
     SUBJECTS,
@@ -104,19 +103,7 @@ def _hotline_roles(actor: User) -> list[tuple[str, int, str, str | None]]:
     memo = actor.__dict__.get(_ROLES_MEMO)
     if ctx is not None and memo is not None and memo[0] is ctx:
         return cast(list[tuple[str, int, str, str | None]], memo[1])
-    quote = connection.ops.quote_name
-    roles = quote(StaffRole._meta.db_table)
-    departments, regions = quote(Department._meta.db_table), quote(Region._meta.db_table)
-    wanted, params = one_of("r.role", [str(r) for r in HOTLINE_ROLES])
-    rows = [
-        (str(role), int(department), str(region), parent)
-        for role, department, region, parent in fetch_all(
-            f"SELECT r.role, r.department_id, d.region_id, g.parent_id FROM {roles} r "  # noqa: S608 - quoted tables
-            f"JOIN {departments} d ON d.id = r.department_id JOIN {regions} g ON g.code = d.region_id "
-            f"WHERE r.user_id = %s AND {wanted}",
-            [actor.pk, *params],
-        )
-    ]
+    rows = store.hotline_role_rows(actor.pk, [str(r) for r in HOTLINE_ROLES])
     if ctx is not None:
         actor.__dict__[_ROLES_MEMO] = (ctx, rows)
     return rows
@@ -270,20 +257,9 @@ def _new_number(line_region: Region, now: dt.datetime) -> str:
 def _insert_numbered(ticket: Ticket, line_region: Region, now: dt.datetime, *, attempts: int = 5) -> None:
     """Insert a new ticket under a fresh random number in one statement: a number already taken
     (``ON CONFLICT`` on the unique number does nothing) is drawn again, with no savepoint."""
-    quote = connection.ops.quote_name
-    fields = [f for f in Ticket._meta.concrete_fields if not f.primary_key]
-    sql = (
-        f"INSERT INTO {quote(Ticket._meta.db_table)} ({', '.join(quote(str(f.column)) for f in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT (number) DO NOTHING RETURNING id"
-    )
     for _attempt in range(attempts):
         ticket.number = _new_number(line_region, now)
-        # pre_save gives each field its value as Model.save() would (auto_now of updated_at included)
-        rows = fetch_all(sql, [f.get_db_prep_save(f.pre_save(ticket, True), connection) for f in fields])
-        if rows:
-            ticket.pk = rows[0][0]
-            ticket._state.adding = False
-            ticket._state.db = connection.alias
+        if store.ticket_insert_unless_number_taken(ticket):
             return
     raise Conflict(_("Please try again."), code="number_collision")
 
@@ -329,8 +305,7 @@ def ticket_create(
     now = _now(now)
     line_code = settings.TONGBAN_REGION
     wanted = region.code if isinstance(region, Region) else (region or line_code)
-    codes, params = one_of("code", sorted({line_code, str(wanted)[:6]}))
-    found = {r.code: r for r in instances(Region, codes, params)}
+    found = {r.code: r for r in store.regions_by_code(sorted({line_code, str(wanted)[:6]}))}
     if line_code not in found:
         raise ValidationFailed(_("The region is unknown."), code="unknown_region")
     line_region = found[line_code]

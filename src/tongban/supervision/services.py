@@ -12,12 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from tongban.accounts.constants import StaffRoleKind
 from tongban.accounts.models import Enterprise, StaffRole, User
 from tongban.accounts.notifications import notify
-from tongban.cases import events as case_events
-from tongban.cases.constants import CaseStatus
-from tongban.cases.models import Case
-from tongban.cases.services import is_applicant_side
+from tongban.cases import services as case_services
+from tongban.cases.constants import CaseAction, VerificationStatus
+from tongban.cases.models import Case, VerificationTask
 from tongban.core.calendar import add_working_days
 from tongban.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from tongban.core.workflow import Move
 from tongban.regions.models import Department
 from tongban.supervision import events
 from tongban.supervision.constants import (
@@ -53,11 +53,7 @@ def _is_department_staff(actor: User, department: Department) -> bool:
 @transaction.atomic
 def rating_create(*, case: Case, actor: User, stars: int, tags: Sequence[str] = (), text: str = "") -> Rating:
     """Rate a closed case once; a rating of 2 stars or less opens a rectification task due in 15 working days."""
-    case = Case.objects.select_for_update(of=("self",)).select_related("department").get(pk=case.pk)
-    if not is_applicant_side(actor=actor, case=case):
-        raise PermissionDenied(_("Only the applicant may rate this case."), code="case_forbidden")
-    if case.status != CaseStatus.CLOSED:
-        raise InvalidTransition(_("A case can be rated once it is closed."), code="case_not_closed")
+    case = case_services.case_lock_for_rating(case=case, actor=actor)
     if not isinstance(stars, int) or isinstance(stars, bool) or not 1 <= stars <= 5:
         raise ValidationFailed(_("Give 1 to 5 stars."), code="invalid_stars")
     clean_tags = list(dict.fromkeys(str(t) for t in tags))
@@ -76,7 +72,7 @@ def rating_create(*, case: Case, actor: User, stars: int, tags: Sequence[str] = 
             )
     except IntegrityError as exc:
         raise AlreadyRated() from exc
-    case_events.case_rated(case=case, actor=actor, stars=stars)
+    case_services.case_rating_recorded(case=case, actor=actor, stars=stars)
     if stars <= BAD_RATING_MAX_STARS:
         due = add_working_days(timezone.localdate(), RECTIFICATION_WORKING_DAYS)
         task = RectificationTask.objects.create(
@@ -169,3 +165,24 @@ def rectification_get(*, task_id: int) -> RectificationTask:
     if task is None:
         raise NotFound(_("The rectification task was not found."), code="rectification_not_found")
     return task
+
+
+def on_case_moved(move: Move[Case]) -> None:
+    """A case's approval revoked because verification found its commitment false (告知承诺制): a
+    credit record against the applicant, with the verification's findings (subscribed to the case
+    workflow, after the revocation's notice)."""
+    if move.action != CaseAction.REVOKE:
+        return
+    case = move.obj
+    found_false = VerificationTask.objects.filter(case_id=case.pk, status=VerificationStatus.FOUND_FALSE).exists()
+    if not found_false:
+        return
+    credit_record_create(
+        subject=case.applicant,
+        enterprise=case.enterprise,
+        case=case,
+        department=case.department,
+        kind=CreditKind.FALSE_COMMITMENT,
+        reason=move.reason,
+        actor=move.actor,
+    )

@@ -15,7 +15,7 @@ from tongban.accounts.api_auth import api_auth
 from tongban.accounts.models import User
 from tongban.cases import selectors as case_selectors
 from tongban.cases import services as case_services
-from tongban.cases.api import ERRORS, CaseId, _no_nul
+from tongban.cases.api import ERRORS, CaseId, no_nul
 from tongban.cases.joint import selectors, services
 from tongban.cases.joint.models import JointCase
 from tongban.cases.models import Case
@@ -174,7 +174,7 @@ def joint_detail(request: HttpRequest, joint_id: uuid.UUID) -> JointOut:
     summary="Record the transfer certificate of the outgoing step (its department's reviewers)",
 )
 def certificate_record(request: HttpRequest, payload: CertificateIn, case_id: CaseId) -> JointOut:
-    _no_nul(payload.fields)
+    no_nul(payload.fields)
     case = _writable_case(request, case_id)
     step = services.joint_certificate_record(case=case, actor=_user(request), data=payload.fields)
     return _out(step.joint, staff=True)

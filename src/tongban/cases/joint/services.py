@@ -4,11 +4,13 @@
   submitted as this node's step and a signed ``cases.joint_open`` asks the other region's node to
   open its step.
 - ``joint_open_receive`` / ``joint_step_receive``: the message handlers (``handlers.py``).
-- ``case_transitioned``: called by ``cases.services`` after every transition of a case that is a
-  joint step: the step's snapshot and a timeline entry go to the other node (``cases.joint_step``).
+- ``case_transitioned``: subscribed to the case workflow (``cases.workflow.CASES``): after every
+  move of a case that is a joint step, the step's snapshot and a timeline entry go to the other
+  node (``cases.joint_step``).
 - ``joint_certificate_record``: the outgoing step's reviewer records the transfer certificate
   (参保缴费凭证 …) that travels with the approval to the incoming step.
-- ``approve_guard`` / ``materials_come_from_peer``: the rules ``cases.services`` asks about.
+- ``approve_guard`` / ``materials_come_from_peer``: rules registered with the case workflow (a guard
+  of the approval, and the materials a step opened for a peer does without).
 
 A joint case completes when both steps are approved, and fails (with the reasons) when either
 step is refused, denied, withdrawn or terminated; a step still open here is then terminated.
@@ -31,9 +33,8 @@ from pydantic import ValidationError as PydanticValidationError
 
 from tongban.accounts.models import User
 from tongban.accounts.notifications import notify
-from tongban.cases import events as case_events
 from tongban.cases import services as case_services
-from tongban.cases.constants import CaseAction, CaseChannel, CaseStatus, IdentityCheck
+from tongban.cases.constants import CaseChannel, CaseStatus, IdentityCheck
 from tongban.cases.joint import errors
 from tongban.cases.joint import events as joint_events
 from tongban.cases.joint.constants import (
@@ -51,10 +52,11 @@ from tongban.cases.joint.constants import (
     StepStatus,
 )
 from tongban.cases.joint.models import JointCase, JointEvent, JointStep
-from tongban.cases.models import Case, CaseMaterial
+from tongban.cases.models import Case
 from tongban.catalog.constants import CrossRegionMode, ItemStatus
 from tongban.catalog.models import ServiceItem
 from tongban.core.errors import ApplicationError, InvalidTransition
+from tongban.core.workflow import Move
 from tongban.federation import services as federation_services
 from tongban.federation.constants import PeerStatus
 from tongban.federation.models import Peer
@@ -344,8 +346,7 @@ def joint_case_apply(*, case: Case, actor: User, other_region: str, role: str = 
     ``role`` is this node's step: ``incoming`` when the applicant applies at the destination
     (转入地, the usual way), ``outgoing`` when at the source.
     """
-    case = case_services._lock(case)
-    case_services._require_applicant(actor, case)
+    case, _role = case_services.case_lock_as_applicant(case=case, actor=actor)
     if role not in StepRole.values:
         raise errors.invalid_role()
     if case.item.cross_region_mode != CrossRegionMode.JOINT:
@@ -428,38 +429,26 @@ def _open_step_case(data: OpenIn, *, sender: str) -> tuple[Case, User]:
     """Create and submit this node's step as a case of the local item's department (raises on refusal)."""
     item = _joint_item(data.base_code)
     home = Region.objects.filter(code=sender).first() or item.region
-    applicant = case_services._resident_for(
-        case_services.WindowApplicant(
+    declared = {str(f.get("name")) for f in item.form_fields or [] if isinstance(f, dict)}
+    peer = case_services.PeerActor(region=sender, role="peer:" + sender)
+    case = case_services.case_create_for_peer(
+        actor=peer,
+        item=item,
+        applicant=case_services.WindowApplicant(
             id_number=data.applicant.id_number, full_name=data.applicant.full_name, phone=data.applicant.phone
         ),
-        home,
-    )
-    declared = {str(f.get("name")) for f in item.form_fields or [] if isinstance(f, dict)}
-    form = case_services._validate_form(
-        item, {k: v for k, v in data.form_data.items() if k in declared and v not in (None, "")}, partial=True
-    )
-    case = Case.objects.create(
-        applicant=applicant,
-        item=item,
-        department=item.department,
-        region_id=item.region_id,
-        form_data=form,
+        applicant_region=home,
+        form_data={k: v for k, v in data.form_data.items() if k in declared and v not in (None, "")},
+        complete=False,
         channel=CaseChannel.PROXY,
         identity_check=IdentityCheck.ONLINE_LOGIN,
     )
-    CaseMaterial.objects.bulk_create([CaseMaterial(case=case, material=m) for m in item.materials.all()])
-    case_events.case_created(case=case, actor=None, role="peer:" + sender)
-    case.number = case_services._next_number(case)
-    case.submitted_at = timezone.now()
-    case_services._transition(
-        case,
-        action=CaseAction.SUBMIT,
-        actor=None,
-        role="peer:" + sender,
-        fields=["number", "submitted_at"],
+    case = case_services.case_submit_for_peer(
+        actor=peer,
+        case=case,
         notice=gettext("Your joint application was forwarded here by %(region)s.") % {"region": _region_name(sender)},
     )
-    return case, applicant
+    return case, case.applicant
 
 
 def joint_open_receive(*, sender: str, payload: Mapping[str, Any]) -> JointCase | None:
@@ -588,7 +577,7 @@ def joint_step_receive(*, sender: str, payload: Mapping[str, Any]) -> JointCase:
     return joint
 
 
-# ------------------------------------------------------------------ hooks called by cases.services
+# ------------------------------------------------------------------ rules and a receiver of the case workflow
 
 
 def _step_of(case: Case) -> JointStep | None:
@@ -597,8 +586,9 @@ def _step_of(case: Case) -> JointStep | None:
     return JointStep.objects.filter(case_id=case.pk).first()
 
 
-def case_transitioned(*, case: Case, action: str, reason: str, actor: User | None) -> None:
-    """After a transition of a local joint step: mirror it, tell the other node, complete or fail the joint case."""
+def case_transitioned(move: Move[Case]) -> None:
+    """After a move of a local joint step: mirror it, tell the other node, complete or fail the joint case."""
+    case = move.obj
     found = _step_of(case)
     if found is None:
         return
@@ -608,16 +598,16 @@ def case_transitioned(*, case: Case, action: str, reason: str, actor: User | Non
     step.seq += 1
     step.save(update_fields=[*STEP_FIELDS, "seq", "updated_at"])
     event = _add_event(
-        joint, role=step.role, region_code=step.region_code, action=action, status=case.status, note=reason
+        joint, role=step.role, region_code=step.region_code, action=move.action, status=case.status, note=move.reason
     )
     joint_events.step_changed(
-        joint=joint, role=step.role, region=step.region_code, status=step.status, seq=step.seq, actor=actor
+        joint=joint, role=step.role, region=step.region_code, status=step.status, seq=step.seq, actor=move.actor
     )
-    _send_step(joint, step, [event], actor=actor)
+    _send_step(joint, step, [event], actor=move.actor)
     _recompute(joint, at=event.occurred_at)
 
 
-def approve_guard(*, case: Case) -> None:
+def approve_guard(case: Case) -> None:
     """The outgoing step needs its certificate; the incoming step needs the outgoing step approved with it."""
     step = _step_of(case)
     if step is None:
@@ -631,7 +621,7 @@ def approve_guard(*, case: Case) -> None:
         raise errors.waiting_for_outgoing()
 
 
-def materials_come_from_peer(*, case: Case) -> bool:
+def materials_come_from_peer(case: Case) -> bool:
     """A step opened at a peer's request: the request (联系函) replaces the applicant's materials here."""
     step = _step_of(case)
     return step is not None and step.opened_by_peer
@@ -697,8 +687,7 @@ def clean_certificate(*, base_code: str, data: Mapping[str, Any]) -> dict[str, s
 @transaction.atomic(durable=True)
 def joint_certificate_record(*, case: Case, actor: User, data: Mapping[str, Any]) -> JointStep:
     """The reviewer of the outgoing step records the certificate that goes to the incoming step on approval."""
-    case = case_services._lock(case)
-    role = case_services._require_department(actor, case)
+    case, role = case_services.case_lock_as_department(case=case, actor=actor)
     found = _step_of(case)
     if found is None:
         raise errors.step_not_found()

@@ -21,12 +21,12 @@ def test_a_saved_change_of_the_item_reaches_the_next_transition_and_each_case_ha
     item = make_item(promised_limit_days=10)
     first, second = submitted_case(item), submitted_case(item)
     with transaction.atomic():
-        locked = services._lock(first)
+        locked = services.lock(first)
     # when one lock's copy of the item is changed in memory, and the item's version is then saved
     # with another promised limit (any saved change moves its updated_at)
     locked.item.promised_limit_days = 99
     with transaction.atomic():
-        assert services._lock(second).item.promised_limit_days == 10  # the memory change stayed in its copy
+        assert services.lock(second).item.promised_limit_days == 10  # the memory change stayed in its copy
     stored = ServiceItem.objects.get(pk=item.pk)
     stored.promised_limit_days = 3
     stored.save()

@@ -14,6 +14,7 @@ from tongban.accounts.models import Notification, StaffRole, User
 from tongban.cases import selectors, services
 from tongban.cases.constants import TRANSITIONS, CaseStatus, MaterialStatus, VerificationStatus
 from tongban.cases.models import Case
+from tongban.cases.services import rules
 from tongban.cases.tests.factories import department, make_item, pdf, resident, staff, submitted_case, upload_all
 from tongban.core.calendar import add_working_days
 from tongban.core.errors import ApplicationError, InvalidTransition, PermissionDenied, ValidationFailed
@@ -161,18 +162,18 @@ def test_suspension_stops_the_clock_and_resume_extends_deadlines(monkeypatch: py
     item = make_item()
     reviewer = staff(item.department, StaffRoleKind.REVIEWER)
     # given a case accepted on Monday 1 December 2025 (promised 10 working days → 15 December)
-    monkeypatch.setattr(services, "_today", lambda: dt.date(2025, 12, 1))
+    monkeypatch.setattr(rules, "today", lambda: dt.date(2025, 12, 1))
     case = _reviewed(submitted_case(item), reviewer)
     assert case.promised_due_date == dt.date(2025, 12, 15)
     with pytest.raises(ValidationFailed):
         services.case_suspend(case=case, actor=reviewer, reason="")
     # when it is suspended for an expert review on 3 December and resumed on 10 December (5 working days)
-    monkeypatch.setattr(services, "_today", lambda: dt.date(2025, 12, 3))
+    monkeypatch.setattr(rules, "today", lambda: dt.date(2025, 12, 3))
     case = services.case_suspend(case=case, actor=reviewer, reason="专家评审")
     assert case.status == CaseStatus.SUSPENDED
     with pytest.raises(InvalidTransition):
         services.case_approve(case=case, actor=reviewer)
-    monkeypatch.setattr(services, "_today", lambda: dt.date(2025, 12, 10))
+    monkeypatch.setattr(rules, "today", lambda: dt.date(2025, 12, 10))
     case = services.case_resume(case=case, actor=reviewer)
     # then it is back under review and due 5 working days later
     assert case.status == CaseStatus.UNDER_REVIEW
@@ -185,7 +186,7 @@ def test_suspension_stops_the_clock_and_resume_extends_deadlines(monkeypatch: py
 def test_deadline_levels_for_staff(monkeypatch: pytest.MonkeyPatch) -> None:
     item = make_item(promised_limit_days=9)
     reviewer = staff(item.department, StaffRoleKind.REVIEWER)
-    monkeypatch.setattr(services, "_today", lambda: dt.date(2025, 12, 1))
+    monkeypatch.setattr(rules, "today", lambda: dt.date(2025, 12, 1))
     case = services.case_accept(case=submitted_case(item), actor=reviewer)
     assert selectors.case_deadline_level(case=case, today=dt.date(2025, 12, 2)) == "green"
     assert selectors.case_deadline_level(case=case, today=dt.date(2025, 12, 9)) == "yellow"
@@ -206,7 +207,7 @@ def test_accept_with_gaps_reminds_and_terminates_when_the_deadline_passes(monkey
         services.case_accept_with_gaps(case=case, actor=reviewer, gap_materials=["ID"])
     assert err.value.code == "material_not_gap_allowed"
     # when it is accepted with the plan to follow within 3 working days of Monday 1 December 2025
-    monkeypatch.setattr(services, "_today", lambda: dt.date(2025, 12, 1))
+    monkeypatch.setattr(rules, "today", lambda: dt.date(2025, 12, 1))
     case = services.case_accept_with_gaps(case=case, actor=reviewer, gap_materials=["PLAN"], supplement_days=3)
     assert case.status == CaseStatus.ACCEPTED and case.gap_deadline == dt.date(2025, 12, 4)
     case = services.case_start_review(case=case, actor=reviewer)
@@ -429,7 +430,7 @@ def test_provisional_deadlines_are_recomputed_once_a_schedule_is_entered(monkeyp
 
     item = make_item()
     reviewer = staff(item.department, StaffRoleKind.REVIEWER)
-    monkeypatch.setattr(services, "_today", lambda: dt.date(2026, 12, 30))
+    monkeypatch.setattr(rules, "today", lambda: dt.date(2026, 12, 30))
     case = services.case_accept(case=submitted_case(item), actor=reviewer)
     assert case.due_provisional
     before = case.promised_due_date
@@ -482,7 +483,7 @@ def test_case_accepted_before_national_day_is_due_after_it(monkeypatch: pytest.M
     # given a case accepted on Tuesday 30 September 2025 with a promised limit of 10 working days
     item = make_item()
     reviewer = staff(item.department, StaffRoleKind.REVIEWER)
-    monkeypatch.setattr(services, "_today", lambda: dt.date(2025, 9, 30))
+    monkeypatch.setattr(rules, "today", lambda: dt.date(2025, 9, 30))
     case = services.case_accept(case=submitted_case(item), actor=reviewer)
     # then 1–8 October do not count, Saturday 11 October does: 9, 10, 11, 13–17, 20, 21 October
     assert case.promised_due_date == dt.date(2025, 10, 21)
@@ -498,15 +499,15 @@ def test_a_staff_lock_carries_the_actors_strongest_department_role_and_sees_a_re
     stranger = staff(department(code="OTHER"), StaffRoleKind.REVIEWER)
     with transaction.atomic():
         # when the case is locked for each of them
-        for_both = services._lock(case, actor=both)
-        for_stranger = services._lock(case, actor=stranger)
+        for_both = services.lock(case, actor=both)
+        for_stranger = services.lock(case, actor=stranger)
         # then the head role wins, and the stranger has none in this department
-        assert services._require_department(both, for_both) == StaffRoleKind.DEPARTMENT_HEAD
+        assert services.require_department(both, for_both) == StaffRoleKind.DEPARTMENT_HEAD
         with pytest.raises(services.NotYourCase):
-            services._require_department(stranger, for_stranger)
+            services.require_department(stranger, for_stranger)
         # and a lock taken for one actor does not answer for another (it reads the database)
         with pytest.raises(services.NotYourCase):
-            services._require_department(stranger, for_both)
+            services.require_department(stranger, for_both)
     # when both roles are revoked, the next transition is refused at once
     StaffRole.objects.filter(user=both).delete()
     with pytest.raises(services.NotYourCase):

@@ -112,6 +112,47 @@ def test_a_move_saves_the_status_writes_the_event_tells_subscribers_and_notifies
     assert notices == ["holiday->workday"]
 
 
+def test_a_subscriber_after_notices_hears_of_the_move_once_its_notices_are_queued() -> None:
+    # given a workflow whose notices, subscribers and late subscribers write down what they saw
+    day = _day()
+    order: list[str] = []
+    wf = _workflow(notify=lambda move: order.append("notice"))
+    wf.subscribe(lambda move: order.append("late"), after_notices=True)
+    wf.subscribe(lambda move: order.append("subscriber"))
+    # when a move runs
+    with transaction.atomic():
+        wf.transition(day.pk, action="work", actor=None)
+    # then the subscriber hears of it before the notices, the late subscriber after them
+    assert order == ["subscriber", "notice", "late"]
+
+
+def test_a_guard_refuses_its_action_before_anything_is_written() -> None:
+    # given a workflow with a guard on "work" that refuses
+    day = _day()
+    wf = _workflow()
+
+    def refuse(obj: CalendarDay) -> None:
+        raise InvalidTransition(code="guarded")
+
+    wf.guard("work", refuse)
+    wf.guard("work", refuse)  # guarding twice is once
+    # when the action runs, with or without the table's check
+    for target in (None, K.WORKDAY):
+        with pytest.raises(InvalidTransition) as err, transaction.atomic():
+            wf.apply(CalendarDay.objects.select_for_update().get(pk=day.pk), action="work", actor=None, target=target)
+        # then it is refused by the guard and nothing is written
+        assert err.value.code == "guarded"
+        day.refresh_from_db()
+        assert day.kind == K.HOLIDAY
+        assert not AuditEvent.objects.filter(stream=f"calendar-day:{day.pk}").exists()
+    # and without the guard the move goes through
+    wf.unguard("work", refuse)
+    with transaction.atomic():
+        wf.transition(day.pk, action="work", actor=None)
+    day.refresh_from_db()
+    assert day.kind == K.WORKDAY
+
+
 def test_a_refused_move_changes_nothing() -> None:
     # given a holiday
     day = _day()

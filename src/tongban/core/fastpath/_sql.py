@@ -1,40 +1,27 @@
 """Hand-written SQL on hot paths: run a statement on the default database, prepared on PostgreSQL.
 
-Django's cursors bind parameters on the client, so PostgreSQL plans every statement afresh.
 ``fetch_all`` runs a statement on a psycopg cursor of Django's own connection (same transaction)
 with server-side binding and ``prepare=True``: the statement is planned once per connection and
 shape (ADR 0010). Statements are written with ``%s`` placeholders and run unchanged on SQLite.
 They do not appear in ``connection.queries`` or ``CaptureQueriesContext``.
-
-Behind a transaction-pooling PgBouncer older than 1.21 set ``TONGBAN_DB_PREPARE=0``: statements
-are then sent without preparing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 from typing import Any, TypeVar
 
-from django.conf import settings
+import psycopg
 from django.db import connection, models
 
-
-@cache  # the settings do not change while a process runs
-def prepared_statements() -> bool:
-    """Whether statements may be prepared on the default database (PostgreSQL, not turned off)."""
-    options = settings.DATABASES["default"].get("OPTIONS", {})
-    return connection.vendor == "postgresql" and options.get("prepare_threshold") is not None
+from tongban.core.fastpath._batch import flush_writes
+from tongban.core.fastpath._connection import prepared_statements
 
 
 def fetch_all(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     """The rows of one statement on the default database (inside the current transaction, if any)."""
     if connection.vendor == "postgresql":
-        import psycopg
-
-        from tongban.core.db import flush_writes
-
-        flush_writes(connection)  # writes waiting in a batch (core.db.write_batch) come first
+        flush_writes(connection)  # writes waiting in a batch (write_batch) come first
         connection.ensure_connection()
         with psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(sql, params, prepare=prepared_statements())

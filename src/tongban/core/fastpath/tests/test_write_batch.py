@@ -12,9 +12,8 @@ from tongban.cases import services
 from tongban.cases.models import Case
 from tongban.cases.tests.factories import make_item, resident
 from tongban.core import audit
-from tongban.core.db import execute, insert, save_fields, write_batch
+from tongban.core.fastpath import execute, fetch_all, insert, save_fields, write_batch
 from tongban.core.models import AuditEvent, AuditStreamHead
-from tongban.core.sql import fetch_all
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +72,7 @@ def test_our_own_statements_in_a_batch_see_the_writes_made_before_them() -> None
     with transaction.atomic(), write_batch():
         case.result_note = "先写"
         save_fields(case, ["result_note"])
-        # when it is read by core.db.execute and by core.sql.fetch_all (not querysets)
+        # when it is read by fastpath.execute and by fastpath.fetch_all (not querysets)
         by_execute = execute(connection, "SELECT result_note FROM cases_case WHERE id = %s", [case.pk])
         case.result_note = "再写"
         save_fields(case, ["result_note"])

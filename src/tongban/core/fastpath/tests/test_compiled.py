@@ -14,7 +14,7 @@ from tongban.accounts.models import Notification, StaffRole
 from tongban.cases import services
 from tongban.cases.models import Case
 from tongban.cases.tests.factories import department, make_item, resident, staff
-from tongban.core.db import CompiledQuery, insert, save_fields
+from tongban.core.fastpath import CompiledQuery, insert, save_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +159,7 @@ def test_db_value_gives_what_get_db_prep_save_gives() -> None:
     from django.utils import timezone
 
     from tongban.cases.constants import CaseStatus
-    from tongban.core.db import db_value
+    from tongban.core.fastpath import db_value
 
     # given fields of every kind a hot write prepares, and values of the types they meet
     aware = timezone.now()
@@ -190,7 +190,7 @@ def test_db_value_gives_what_get_db_prep_save_gives() -> None:
 
 
 def test_build_gives_the_instance_init_gives_and_init_itself_when_someone_listens() -> None:
-    from tongban.core.db import build
+    from tongban.core.fastpath import build
 
     # given a notice's values in the order of its fields
     user = resident()
