@@ -46,7 +46,7 @@ class In(Schema):
 
     @field_validator("*", mode="before")
     @classmethod
-    def no_nul(cls, value: Any) -> Any:
+    def _no_nul(cls, value: Any) -> Any:
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("NUL characters are not allowed")
         return value
