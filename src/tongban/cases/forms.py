@@ -30,6 +30,7 @@ from django.utils.translation import pgettext_lazy
 
 from tongban.cases import store
 from tongban.cases.constants import DeliveryMethod, IdentityCheck
+from tongban.catalog.constants import ItemStatus
 from tongban.catalog.models import Material, ServiceItem
 from tongban.core.errors import ApplicationError, ValidationFailed
 from tongban.core.identifiers import validate_resident_id, validate_uscc
@@ -245,26 +246,31 @@ def field_specs(item: ServiceItem) -> tuple[Mapping[str, Any], ...]:
 
 
 # Form classes, per process, keyed by what they are built from: the declared fields (as canonical
-# JSON) and ``partial``. A class is a pure function of that key, so it can never be stale, whichever
-# item, version or machine the declarations come from (ADR 0020). Their texts are lazy translations,
-# so one class serves every language; each form instance copies the class's fields.
+# JSON) and ``partial``. A class is a pure function of that key, so a kept class can never be stale,
+# whichever item, version or machine the declarations come from, and however they were changed
+# (ADR 0020). A draft version's class is built every time (its declarations are being edited).
+# Their texts are lazy translations, so one class serves every language; each form instance copies
+# the class's fields.
 _FORM_CLASSES: dict[tuple[str, bool], type[ApplicationFormBase]] = {}
 
 
 def application_form_class(item: ServiceItem, *, partial: bool = False) -> type[ApplicationFormBase]:
     """A form class with one field per declared field; ``partial`` (drafts) makes every field optional."""
     specs = field_specs(item)
-    key = (json.dumps(specs, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str), partial)
-    found = _FORM_CLASSES.get(key)
-    if found is not None:
-        return found
+    key = None
+    if item.status != ItemStatus.DRAFT:
+        key = (json.dumps(specs, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str), partial)
+        found = _FORM_CLASSES.get(key)
+        if found is not None:
+            return found
     attrs: dict[str, Any] = {"field_specs": specs}
     for spec in specs:
         attrs[str(spec["name"])] = build_field(spec, required=False if partial else None)
     built = type(f"ApplicationForm_{item.pk or 'new'}", (ApplicationFormBase,), attrs)
-    if len(_FORM_CLASSES) >= 2048:
-        _FORM_CLASSES.clear()
-    _FORM_CLASSES[key] = built
+    if key is not None:
+        if len(_FORM_CLASSES) >= 2048:
+            _FORM_CLASSES.clear()
+        _FORM_CLASSES[key] = built
     return built
 
 

@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from tongban.accounts.tests.factories import UserFactory
 from tongban.cases import forms as case_forms
-from tongban.catalog.models import ServiceItem
+from tongban.cases import store as case_store
+from tongban.catalog.models import Material, ServiceItem
 from tongban.catalog.tests.factories import MaterialFactory, ServiceItemFactory
 from tongban.core.errors import ValidationFailed
 from tongban.core.identifiers import make_resident_id, make_uscc
@@ -284,29 +285,33 @@ def test_situation_answers_are_checked(guided_item: ServiceItem) -> None:
     assert isinstance(caught.value.details, dict) and list(caught.value.details) == ["site"]
 
 
-def test_a_published_versions_materials_are_read_once_per_process_a_drafts_every_time() -> None:
-    # given a published item and a draft, each with one material
+def test_an_items_materials_are_kept_per_process_under_their_content_key_and_a_change_is_seen_at_once() -> None:
+    # given a published item with one material, read with the content key of its materials
     published = cast(ServiceItem, ServiceItemFactory(status="published"))
-    draft = cast(ServiceItem, ServiceItemFactory(status="draft"))
-    for item in (published, draft):
-        MaterialFactory(item=item, code="ID", order=1)
-    assert [m.code for m in case_forms.item_materials(published)] == ["ID"]
-    assert [m.code for m in case_forms.item_materials(draft)] == ["ID"]
-    # when a material is added behind their backs
-    for item in (published, draft):
-        MaterialFactory(item=item, code="PLAN", order=2)
-    # then the published version keeps what was read, for a fresh instance too (a version's
-    # materials do not change after publication), and the draft's are read again
-    assert [m.code for m in case_forms.item_materials(published)] == ["ID"]
-    assert [m.code for m in case_forms.item_materials(ServiceItem.objects.get(pk=published.pk))] == ["ID"]
-    assert [m.code for m in case_forms.item_materials(draft)] == ["ID", "PLAN"]
-    # and another published version is read on its own, without a query the second time
-    other = cast(ServiceItem, ServiceItemFactory(status="published"))
-    MaterialFactory(item=other, code="LIC", order=1)
-    assert [m.code for m in case_forms.item_materials(other)] == ["LIC"]
+    MaterialFactory(item=published, code="ID", order=1)
+    first = case_store.published_item(published.code)
+    assert first is not None
+    assert [m.code for m in case_forms.item_materials(first)] == ["ID"]
+    # then another read of the same content takes them from this process's copy: only the item is read
     with CaptureQueriesContext(connection) as captured:
-        assert [m.code for m in case_forms.item_materials(ServiceItem.objects.get(pk=other.pk))] == ["LIC"]
-    assert len(captured.captured_queries) == 1  # the item itself
+        again = case_store.published_item(published.code)
+        assert again is not None
+        assert [m.code for m in case_forms.item_materials(again)] == ["ID"]
+    assert len(captured.captured_queries) == 1  # the item itself, with the key
+    # when a material is added behind its back (no service, no updated_at moved), or one is renamed
+    # by a bulk update
+    MaterialFactory(item=published, code="PLAN", order=2)
+    changed = case_store.published_item(published.code)
+    assert changed is not None
+    # then the next read of the item sees it at once (its content key is another)
+    assert [m.code for m in case_forms.item_materials(changed)] == ["ID", "PLAN"]
+    Material.objects.filter(item=published, code="PLAN").update(name="平面图（更新）")
+    renamed = case_store.published_item(published.code)
+    assert renamed is not None
+    assert [m.name for m in case_forms.item_materials(renamed)][1] == "平面图（更新）"
+    # and an item read without the key (any other read) reads its materials every time
+    plain = ServiceItem.objects.get(pk=published.pk)
+    assert [m.code for m in case_forms.item_materials(plain)] == ["ID", "PLAN"]
 
 
 def test_a_published_versions_form_class_is_built_once_and_a_changed_version_gets_a_new_one() -> None:
