@@ -1,4 +1,4 @@
-"""The transition's lock: the item version a process keeps, and the audit head read with the lock."""
+"""The transition's lock: the item a process keeps under its content key, and the audit head read with the lock."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from django.test.utils import CaptureQueriesContext
 
 from tongban.accounts.constants import StaffRoleKind
 from tongban.cases import services
+from tongban.cases.forms import item_materials
 from tongban.cases.tests.factories import make_item, staff, submitted_case
-from tongban.catalog.models import ServiceItem
+from tongban.catalog.models import Material, ServiceItem
 from tongban.core import audit
 from tongban.core.calendar import add_working_days
 
@@ -55,3 +56,26 @@ def test_a_transition_of_a_kept_item_version_costs_the_lock_and_one_write() -> N
         assert len(statements) == 2, statements
     # and the chain of the case's events is intact
     assert audit.verify_all([case.stream]) == []
+
+
+def test_an_item_changed_without_a_save_reaches_the_next_transition_with_its_materials() -> None:
+    # given two submitted cases of one item, the first locked once (this process keeps the item)
+    item = make_item(promised_limit_days=10)
+    first, second = submitted_case(item), submitted_case(item)
+    with transaction.atomic():
+        assert [m.code for m in item_materials(services.lock(first).item)] == ["ID", "PLAN"]
+    # when the item is changed by bulk updates that neither call save nor move updated_at
+    updated_at = ServiceItem.objects.values_list("updated_at", flat=True).get(pk=item.pk)
+    ServiceItem.objects.filter(pk=item.pk).update(promised_limit_days=4)
+    Material.objects.filter(item=item, code="PLAN").update(name="场地平面图（新版）")
+    assert ServiceItem.objects.values_list("updated_at", flat=True).get(pk=item.pk) == updated_at
+    # then the next lock sees the new content (the kept copy was keyed by the old content)
+    with transaction.atomic():
+        locked = services.lock(second)
+        assert locked.item.promised_limit_days == 4
+        assert [m.name for m in item_materials(locked.item)] == ["身份证", "场地平面图（新版）"]
+    # and the next acceptance counts with it
+    reviewer = staff(item.department, StaffRoleKind.REVIEWER)
+    accepted = services.case_accept(case=second, actor=reviewer)
+    assert accepted.accepted_on is not None
+    assert accepted.promised_due_date == add_working_days(accepted.accepted_on, 4).date
