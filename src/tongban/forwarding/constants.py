@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tongban.cases.constants import CaseStatus
+from tongban.core.workflow import Transition, table
 
 
 class ForwardMode(models.TextChoices):
@@ -43,11 +44,14 @@ REMOTE_STATUS_CHOICES: list[tuple[str, object]] = [
 ]
 REMOTE_STATUSES = frozenset(value for value, _label in REMOTE_STATUS_CHOICES)
 
-# The origin's own transitions (THE table for RemoteCase); B's status messages move it otherwise.
-REMOTE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "forward": (frozenset({DRAFT}), FORWARDING),
-    "supply_correction": (frozenset({CaseStatus.CORRECTION_REQUESTED.value}), FORWARDING),
-    "deliver": (frozenset({CaseStatus.RESULT_ISSUED.value}), CaseStatus.DELIVERED.value),
-}
+# The origin's own transitions (THE table for RemoteCase, on the kernel: ``workflow.REMOTE_CASES``);
+# B's status messages move it otherwise (a mirror of B's case, not a move of A's).
+REMOTE_TRANSITIONS: dict[str, Transition] = table(
+    {
+        "forward": ({DRAFT}, FORWARDING),
+        "supply_correction": ({CaseStatus.CORRECTION_REQUESTED.value}, FORWARDING),
+        "deliver": ({CaseStatus.RESULT_ISSUED.value}, CaseStatus.DELIVERED.value),
+    }
+)
 # Files can be attached to a draft, and to a case returned for correction.
 ATTACH_STATES = frozenset({DRAFT, CaseStatus.CORRECTION_REQUESTED.value})

@@ -46,10 +46,10 @@ from tongban.forwarding.constants import (
     MSG_SUBMIT,
     PART_BYTES,
     REFUSED,
-    REMOTE_TRANSITIONS,
     ForwardMode,
 )
 from tongban.forwarding.models import RemoteCase, RemoteCaseEvent, RemoteCaseFile
+from tongban.forwarding.workflow import REMOTE_CASES
 from tongban.regions.models import Region
 from tongban.web.situations import guide
 
@@ -142,13 +142,6 @@ def _lock(remote_case: RemoteCase) -> RemoteCase:
     if locked is None:
         raise errors.RemoteCaseNotFound()
     return locked
-
-
-def _transition(remote_case: RemoteCase, action: str) -> str:
-    sources, target = REMOTE_TRANSITIONS[action]
-    if remote_case.status not in sources:
-        raise errors.InvalidRemoteTransition(details={"status": remote_case.status, "action": action})
-    return target
 
 
 def _timeline(remote_case: RemoteCase, *, action: str, role: str, note: str = "") -> None:
@@ -368,7 +361,7 @@ def remote_case_forward(*, remote_case: RemoteCase, actor: User) -> RemoteCase:
     """
     remote_case = _lock(remote_case)
     role = _require(actor, remote_case)
-    target = _transition(remote_case, "forward")
+    target = REMOTE_CASES.check(remote_case, "forward")
     files = list(RemoteCaseFile.objects.filter(remote_case=remote_case, bundle_id=None).order_by("id"))
     missing = _missing_materials(remote_case, remote_case.item_snapshot, {f.material_code for f in files})
     if missing:
@@ -416,10 +409,16 @@ def remote_case_forward(*, remote_case: RemoteCase, actor: User) -> RemoteCase:
         correlation_id=str(remote_case.forward_id),
         actor=actor,
     )
-    remote_case.status = target
     remote_case.forwarded_at = timezone.now()
-    remote_case.save(update_fields=["status", "forwarded_at", "updated_at"])
-    events.remote(remote_case, action="forwarded", actor=actor, role=role, data={"files": len(files)})
+    REMOTE_CASES.apply(
+        remote_case,
+        action="forward",
+        actor=actor,
+        role=role,
+        fields=["forwarded_at"],
+        data={"files": len(files)},
+        target=target,
+    )
     _timeline(remote_case, action="forwarded", role=role)
     return remote_case
 
@@ -515,7 +514,7 @@ def remote_correction_supply(*, remote_case: RemoteCase, actor: User, note: str 
     """补正 at the origin: the corrected materials (attached since the request) go to the peer."""
     remote_case = _lock(remote_case)
     role = _require(actor, remote_case)
-    target = _transition(remote_case, "supply_correction")
+    target = REMOTE_CASES.check(remote_case, "supply_correction")
     files = list(RemoteCaseFile.objects.filter(remote_case=remote_case, bundle_id=None).order_by("id"))
     wanted = [str(c.get("code")) for c in remote_case.correction_materials if isinstance(c, dict)]
     missing = [c for c in wanted if c not in {f.material_code for f in files}]
@@ -542,9 +541,9 @@ def remote_correction_supply(*, remote_case: RemoteCase, actor: User, note: str 
         correlation_id=str(remote_case.forward_id),
         actor=actor,
     )
-    remote_case.status = target
-    remote_case.save(update_fields=["status", "updated_at"])
-    events.remote(remote_case, action="correction_supplied", actor=actor, role=role, data={"materials": wanted})
+    REMOTE_CASES.apply(
+        remote_case, action="supply_correction", actor=actor, role=role, data={"materials": wanted}, target=target
+    )
     _timeline(remote_case, action="correction_supplied", role=role, note=resubmit.note)
     return remote_case
 
@@ -554,7 +553,7 @@ def remote_case_deliver(*, remote_case: RemoteCase, actor: User, tracking_number
     """The clerk hands the peer's result over (window or post) and tells the peer, which closes the case."""
     remote_case = _lock(remote_case)
     role = _require(actor, remote_case, clerk_only=True)
-    target = _transition(remote_case, "deliver")
+    target = REMOTE_CASES.check(remote_case, "deliver")
     tracking = (tracking_number or "").strip()
     if remote_case.delivery_method == DeliveryMethod.POST and not tracking:
         raise ValidationFailed(_("Give the postal tracking number."), code="tracking_number_required")
@@ -576,17 +575,17 @@ def remote_case_deliver(*, remote_case: RemoteCase, actor: User, tracking_number
         correlation_id=str(remote_case.forward_id),
         actor=actor,
     )
-    remote_case.status = target
     remote_case.tracking_number = tracking
     remote_case.delivered_at = now
     remote_case.delivered_by = actor
-    remote_case.save(update_fields=["status", "tracking_number", "delivered_at", "delivered_by", "updated_at"])
-    events.remote(
+    REMOTE_CASES.apply(
         remote_case,
-        action="delivered",
+        action="deliver",
         actor=actor,
         role=role,
+        fields=["tracking_number", "delivered_at", "delivered_by"],
         data={"method": remote_case.delivery_method, "tracking_number": tracking},
+        target=target,
     )
     _timeline(remote_case, action="delivered", role=role, note=tracking)
     _notify(

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tongban.cases.constants import CaseStatus
+from tongban.core.workflow import Transition, table
 
 MSG_OPEN = "cases.joint_open"
 MSG_STEP = "cases.joint_step"
@@ -58,11 +59,13 @@ STEP_FAILED: frozenset[str] = frozenset(
     }
 )
 
-# The joint case's own transitions: one table.
-JOINT_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "complete": (frozenset({JointStatus.OPEN}), JointStatus.COMPLETED),
-    "fail": (frozenset({JointStatus.OPEN}), JointStatus.FAILED),
-}
+# The joint case's own transitions: one table (on the kernel: ``services.JOINTS``).
+JOINT_TRANSITIONS: dict[str, Transition] = table(
+    {
+        "complete": ({JointStatus.OPEN}, JointStatus.COMPLETED),
+        "fail": ({JointStatus.OPEN}, JointStatus.FAILED),
+    }
+)
 
 
 class CertificateField(models.TextChoices):

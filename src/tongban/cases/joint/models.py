@@ -8,7 +8,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tongban.cases.joint.constants import JointStatus, StepRole, StepStatus
-from tongban.cases.models import Case
 from tongban.core.models import TimeStampedModel
 
 
@@ -57,7 +56,7 @@ class JointStep(models.Model):
     role = models.CharField(_("step"), max_length=10, choices=StepRole.choices)
     region_code = models.CharField(_("region"), max_length=6)
     case = models.OneToOneField(
-        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="joint_step", verbose_name=_("case")
+        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="joint_step", verbose_name=_("case")
     )
     opened_by_peer = models.BooleanField(_("opened at a peer's request"), default=False)
     status = models.CharField(_("status"), max_length=24, choices=StepStatus.choices, default=StepStatus.REQUESTED)

@@ -55,8 +55,8 @@ from tongban.cases.joint.models import JointCase, JointEvent, JointStep
 from tongban.cases.models import Case
 from tongban.catalog.constants import CrossRegionMode, ItemStatus
 from tongban.catalog.models import ServiceItem
-from tongban.core.errors import ApplicationError, InvalidTransition
-from tongban.core.workflow import Move
+from tongban.core.errors import ApplicationError
+from tongban.core.workflow import Move, Workflow
 from tongban.federation import services as federation_services
 from tongban.federation.constants import PeerStatus
 from tongban.federation.models import Peer
@@ -266,14 +266,38 @@ def _notify(joint: JointCase, *, subject: str, body: str = "", kind: str = "case
     )
 
 
+def _record_finish(move: Move[JointCase]) -> None:
+    joint_events.joint_finished(joint=move.obj, action=move.action, reason=move.reason)
+
+
+def _joint_label(status: str) -> str:
+    return str(JointStatus(status).label)
+
+
+# A joint case completes or fails once, from its steps (``_recompute``), on both nodes alike.
+JOINTS: Workflow[JointCase] = Workflow(
+    name="joint_case",
+    model=JointCase,
+    table=JOINT_TRANSITIONS,
+    label=_joint_label,
+    record=_record_finish,
+    lock=_lock_joint,
+)
+
+
 def _finish(joint: JointCase, action: str, *, reason: str, at: dt.datetime) -> None:
-    sources, target = JOINT_TRANSITIONS[action]
-    if joint.status not in sources:
-        raise InvalidTransition()
-    joint.status = target
+    target = JOINTS.check(joint, action)
     joint.failure_reasons = reason[:4000]
     joint.finished_at = timezone.now()
-    joint.save(update_fields=["status", "failure_reasons", "finished_at", "updated_at"])
+    JOINTS.apply(
+        joint,
+        action=action,
+        actor=None,
+        role="system",
+        fields=["failure_reasons", "finished_at"],
+        reason=reason,
+        target=target,
+    )
     # Both nodes decide this from the same step states: the same id and time make it one entry.
     _add_event(
         joint,
@@ -285,7 +309,6 @@ def _finish(joint: JointCase, action: str, *, reason: str, at: dt.datetime) -> N
         occurred_at=at,
         event_id=uuid.uuid5(EVENT_NAMESPACE, f"{joint.joint_id}:{action}"),
     )
-    joint_events.joint_finished(joint=joint, action=action, reason=reason)
 
 
 def _recompute(joint: JointCase, *, at: dt.datetime) -> None:
