@@ -3,7 +3,7 @@ server (granian, ADR 0019), and raw PostgreSQL's rate for an equivalent hand-wri
 
     .venv/bin/python bench/case_throughput.py [--quick] [--database sqlite|postgres]
 
-Sets up its own database (``tongban_bench_cases`` on PostgreSQL, a temporary file on SQLite),
+Sets up its own database (``tongban_bench_cases`` on PostgreSQL, or ``$TONGBAN_BENCH_PG_DB`` for runs side by side; a temporary file on SQLite),
 migrates it, creates a department, an item, a reviewer and applicants. The last line printed
 is one JSON object: ``lifecycles_per_s``, ``http_submissions_per_s``, ``submit_p99_ms``,
 ``raw_submit_per_s`` (null on SQLite).
@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _servers import KINDS, wsgi_server_command  # noqa: E402
 
 PG_SERVER = os.environ.get("TONGBAN_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-PG_DB = "tongban_bench_cases"
+PG_DB = os.environ.get("TONGBAN_BENCH_PG_DB", "tongban_bench_cases")  # another name for side-by-side runs
 
 
 def _prepare_environment(database: str, workdir: Path) -> str:

@@ -15,6 +15,7 @@ and API call the functions below and read as business rules.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import connection
 from django.db.models import F, OuterRef, QuerySet, Subquery, Value
@@ -28,7 +29,7 @@ from tongban.cases.models import Case, CaseMaterial, CaseNumberCounter
 from tongban.catalog.constants import ItemStatus
 from tongban.catalog.models import Material, ServiceItem
 from tongban.core.audit import hint_head
-from tongban.core.fastpath import CompiledQuery, RowKey, RowsKey, execute, insert, key_of_no_rows
+from tongban.core.fastpath import CompiledQuery, RowKey, RowsKey, execute, insert_with, key_of_no_rows
 from tongban.core.models import AuditStreamHead
 
 DEPARTMENT_ROLES = (StaffRoleKind.REVIEWER, StaffRoleKind.DEPARTMENT_HEAD)
@@ -246,10 +247,39 @@ def licence_numbers_used(case_id: int) -> list[str]:
     return [row[0] for row in _LICENCE_NUMBERS_USED.rows(case_id) if row[0]]
 
 
+def _material_rows_sql() -> tuple[str, list[Any]]:
+    """``INSERT … SELECT``: one ``CaseMaterial`` row (with the model's defaults) per material of the
+    item, in the item's order, for the case ``__new__.id``; parameters: the defaults, then the item."""
+    quote = connection.ops.quote_name
+    template = CaseMaterial()
+    columns: list[str] = []
+    values: list[str] = []
+    params: list[Any] = []
+    for field in CaseMaterial._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(quote(str(field.column)))
+        if field.name == "case":
+            values.append("n.id")
+        elif field.name == "material":
+            values.append("mt.id")
+        else:
+            values.append("%s")
+            params.append(field.get_db_prep_save(field.pre_save(template, True), connection))
+    sql = (
+        f"INSERT INTO {quote(CaseMaterial._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608 (our names)
+        f"SELECT {', '.join(values)} FROM __new__ n, {quote(Material._meta.db_table)} mt "
+        f'WHERE mt.item_id = %s ORDER BY mt."order", mt.id'
+    )
+    return sql, params
+
+
 def insert_case(case: Case) -> None:
-    """``Case.objects.create`` in one prepared statement (every online application starts here); the
-    new case's audit stream has no head yet, which the first event's append is told."""
-    insert(case)
+    """``Case.objects.create`` and a material row per material of its item, in one prepared statement
+    on PostgreSQL (every online application starts here); the new case's audit stream has no head
+    yet, which the first event's append is told."""
+    sql, params = _material_rows_sql()
+    insert_with(case, then=sql, then_params=[*params, case.item_id])
     hint_head(stream=case.stream, seq=None, last_hash=None)
 
 

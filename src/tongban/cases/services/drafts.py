@@ -16,7 +16,7 @@ from tongban.accounts.models import Enterprise, User
 from tongban.accounts.selectors import user_can_act_for
 from tongban.cases import events, store
 from tongban.cases.constants import CaseChannel, CaseStatus, DeliveryMethod, MaterialStatus
-from tongban.cases.forms import clean_situations, item_materials
+from tongban.cases.forms import clean_situations
 from tongban.cases.models import Case, CaseMaterial
 from tongban.cases.services import rules
 from tongban.cases.uploads import Chunked, StoredFile, delete_stored, store_upload
@@ -65,10 +65,7 @@ def case_draft_create(
         delivery_recipient=delivery_recipient.strip()[:120],
         delivery_phone=delivery_phone.strip()[:20],
     )
-    store.insert_case(case)  # Case.objects.create, in one prepared statement (every application starts here)
-    materials = item_materials(item)
-    if materials:
-        CaseMaterial.objects.bulk_create([CaseMaterial(case=case, material=m) for m in materials])
+    store.insert_case(case)  # the case and its material rows, in one prepared statement
     events.case_created(case=case, actor=actor, role="applicant")
     return case
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from tongban.accounts.constants import StaffRoleKind
 from tongban.cases import services
 from tongban.cases.forms import item_materials
-from tongban.cases.tests.factories import make_item, staff, submitted_case
+from tongban.cases.tests.factories import make_item, resident, staff, submitted_case
 from tongban.catalog.models import Material, ServiceItem
 from tongban.core import audit
 from tongban.core.calendar import add_working_days
@@ -79,3 +79,19 @@ def test_an_item_changed_without_a_save_reaches_the_next_transition_with_its_mat
     accepted = services.case_accept(case=second, actor=reviewer)
     assert accepted.accepted_on is not None
     assert accepted.promised_due_date == add_working_days(accepted.accepted_on, 4).date
+
+
+def test_a_draft_is_written_with_its_material_rows_in_the_items_order() -> None:
+    # given an item with two materials
+    item = make_item()
+    applicant = resident()
+    # when a draft is created
+    with CaptureQueriesContext(connection) as captured:
+        case = services.case_draft_create(actor=applicant, item=item, form_data={})
+    # then it has one row per material, in the item's order, and the materials were not read first
+    assert [row.material.code for row in case.materials.select_related("material").order_by("id")] == ["ID", "PLAN"]
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert not any(s.lstrip().startswith("SELECT") and 'FROM "catalog_material"' in s for s in statements)
+    if connection.vendor == "postgresql":  # the case and its rows: one statement
+        inserts = [s for s in statements if 'INSERT INTO "cases_case"' in s]
+        assert len(inserts) == 1 and 'INSERT INTO "cases_casematerial"' in inserts[0]

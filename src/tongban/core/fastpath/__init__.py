@@ -7,7 +7,7 @@ everything else calls those. What it offers:
 - ``execute`` / ``fetch_all``: one hand-written statement (``%s`` placeholders), prepared on
   PostgreSQL; ``one_of`` / ``none_of`` build ``IN`` conditions of one statement shape;
   ``instances`` reads rows of a plain model without compiling a queryset.
-- ``save_fields`` / ``insert`` / ``build``: ``save(update_fields=...)``, ``save()`` of a new row
+- ``save_fields`` / ``insert`` / ``insert_with`` / ``build``: ``save(update_fields=...)``, ``save()`` of a new row
   and ``Model(*values)`` without the per-call work, values prepared by the fields as ``save``
   does (``db_value``, ``preparer``).
 - ``write_batch``: a transition's writes sent to PostgreSQL as one statement; ``defer_write`` and
@@ -23,7 +23,7 @@ from tongban.core.fastpath._compiled import CompiledQuery
 from tongban.core.fastpath._connection import prepared_statements
 from tongban.core.fastpath._keys import RowKey, RowsKey, key_of_no_rows
 from tongban.core.fastpath._sql import fetch_all, instances, none_of, one_of
-from tongban.core.fastpath._writes import build, db_value, insert, preparer, save_fields
+from tongban.core.fastpath._writes import build, db_value, insert, insert_with, preparer, save_fields
 
 __all__ = [
     "CompiledQuery",
@@ -36,6 +36,7 @@ __all__ = [
     "fetch_all",
     "flush_writes",
     "insert",
+    "insert_with",
     "instances",
     "key_of_no_rows",
     "none_of",

@@ -188,3 +188,28 @@ def insert(instance: Model, *, using: str = DEFAULT_DB_ALIAS) -> None:
     if not defer_write(connection, sql, params, result="value", done=inserted):
         ((pk,),) = execute(connection, sql, params)
         inserted(pk)
+
+
+def insert_with(instance: Model, *, then: str, then_params: Sequence[Any], using: str = DEFAULT_DB_ALIAS) -> None:
+    """``insert(instance)`` and ``then``, a statement that writes rows reading the new row's primary
+    key as ``__new__.id`` (``INSERT … SELECT … FROM __new__ …``): on PostgreSQL in one statement
+    (data-modifying ``WITH`` parts), elsewhere in two. Sent at once, not batched."""
+    model = type(instance)
+    connection = connections[using]
+    if instance.pk is not None or not _fast_path(model) or connection.vendor != "postgresql":
+        insert(instance, using=using)
+        if instance.pk is None:  # (a batch is open: send it, the instance gets its key)
+            execute(connection, "SELECT 1", [])
+        new = f"(SELECT {int(instance.pk)} AS id)"
+        execute(connection, then.replace("__new__", new), then_params, fetch=False)
+        return
+    sql, targets = _write_sql(connection, model, (), "insert")
+    params = [prepare(f.pre_save(instance, True)) for f, prepare in targets]
+    ((pk,),) = execute(
+        connection,
+        f"WITH n(id) AS ({sql}), t AS ({then.replace('__new__', 'n')}) SELECT * FROM n",  # noqa: S608 (our statements)
+        [*params, *then_params],
+    )
+    instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = using
