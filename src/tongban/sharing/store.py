@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from tongban.core.db import execute
+from tongban.core.fastpath import execute
 from tongban.sharing.constants import ACCESS_LOG_LANES
 from tongban.sharing.models import AccessLogEntry, AccessLogHead
 
