@@ -7,7 +7,8 @@ Each node has its own folder under ``var/demo/<region>/`` (SQLite database, keys
 notifications log), its own port (8001, 8002, 8003) and cookie names. The launcher migrates and
 seeds each node (``tongban seed demo --own-region``), starts it (granian), makes the three trust
 each other by key fingerprint (``tongban federation identity`` / ``peers add``), starts each
-node's outbox worker (``tongban federation deliver --loop``), pulls the catalogs, registers each
+node's job worker and scheduler (``tongban jobs worker``: the outbox delivery, the case and hotline
+ticks, the 告知承诺 verification deadlines, the file sweep; ADR 0020), pulls the catalogs, registers each
 node at the others' OpenID Connect providers (``tongban oidc peer-register``) and prints the URLs
 and the demo accounts. Every step is idempotent, so a second run reuses the databases.
 
@@ -63,6 +64,7 @@ class DemoNode:
     root: Path
     host: str = "127.0.0.1"
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    job_worker: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -149,7 +151,8 @@ class DemoNode:
         )
 
     def start_worker(self) -> None:
-        self.spawn("worker", [str(BIN / "tongban"), "federation", "deliver", "--loop", "--interval", "1"])
+        # the job engine's workers and scheduler (ADR 0020)
+        self.job_worker = self.spawn("worker", [str(BIN / "tongban"), "jobs", "worker"])
 
     def up(self) -> bool:
         try:
@@ -168,7 +171,11 @@ class DemoNode:
         for process in self.processes:
             if process.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGTERM)
+                    if process is self.job_worker:
+                        # the job cluster's main process stops its own processes (and waits for their jobs)
+                        process.terminate()
+                    else:
+                        os.killpg(process.pid, signal.SIGTERM)
         deadline = time.monotonic() + 15
         for process in self.processes:
             try:
@@ -296,7 +303,8 @@ class Demo:
         lines += [
             "",
             "Cross-region login: on Beijing's login page choose “用天津市账号登录” and log in as tj_resident_1.",
-            "Each node's outbox worker is running; logs are in var/demo/<region>/server.log and worker.log.",
+            "Each node's job worker and scheduler are running (tongban jobs status); logs are in",
+            "var/demo/<region>/server.log and worker.log.",
             "Press Ctrl-C to stop all nodes.",
         ]
         return "\n".join(lines)
@@ -353,7 +361,7 @@ def run(*, root: Path, host: str, ports: list[int], setup_only: bool) -> int:
         with stopping_on_signals(demo):
             say("== starting the nodes …")
             demo.start_servers()
-            say("== peers, outbox workers, catalogs, OpenID Connect clients …")
+            say("== peers, job workers and schedulers, catalogs, OpenID Connect clients …")
             demo.connect()
             demo.start_workers()
             demo.pull_and_register()

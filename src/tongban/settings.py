@@ -251,3 +251,47 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("TONGBAN_LOG_LEVEL", "WARNING")},
     "loggers": {"jieba": {"level": "ERROR"}},
 }
+
+# ------------------------------------------------------------------ operations (tongban.ops, ADR 0020)
+INSTALLED_APPS += ["django_q", "tongban.ops"]
+
+# Jobs: django-q2. The broker is this node's database (its ORM broker: no service to run; on
+# PostgreSQL, workers on several machines share it), or Redis with TONGBAN_JOBS_REDIS_URL.
+# A run is leased for TONGBAN_JOBS_LEASE_SECONDS: a worker that dies mid-job leaves it to be
+# delivered again when the lease ends, so the lease must exceed the longest job (the timeout).
+TONGBAN_JOBS_MAX_ATTEMPTS = int(os.environ.get("TONGBAN_JOBS_MAX_ATTEMPTS", "5"))
+_jobs_timeout = int(os.environ.get("TONGBAN_JOBS_TIMEOUT_SECONDS", "600"))
+Q_CLUSTER: dict[str, object] = {
+    "name": os.environ.get("TONGBAN_JOBS_QUEUE", "tongban"),
+    "workers": int(os.environ.get("TONGBAN_JOBS_WORKERS", "2")),
+    "timeout": _jobs_timeout,
+    "retry": int(os.environ.get("TONGBAN_JOBS_LEASE_SECONDS", str(_jobs_timeout + 60))),
+    "max_attempts": 0,  # tongban.ops.engine counts attempts itself (killed ones too)
+    "ack_failures": False,  # a failed run is delivered again when its lease ends
+    "catch_up": False,  # after a stop, one run of a periodic job, not one per missed period
+    "save_limit": 1000,
+    "poll": float(os.environ.get("TONGBAN_JOBS_POLL_SECONDS", "0.5")),
+    "guard_cycle": 0.5,
+    "bulk": 1,
+    "recycle": 500,
+    "label": _("Job queue (django-q2)"),
+}
+if os.environ.get("TONGBAN_JOBS_REDIS_URL"):
+    Q_CLUSTER["redis"] = os.environ["TONGBAN_JOBS_REDIS_URL"]
+else:
+    Q_CLUSTER["orm"] = "default"
+# More modules declaring jobs (tongban.core.jobs), e.g. a region's own, comma-separated.
+TONGBAN_JOB_MODULES = [m.strip() for m in os.environ.get("TONGBAN_JOB_MODULES", "").split(",") if m.strip()]
+
+# Observability (tongban.ops.observability): the request id and metrics outermost; JSON log lines
+# (TONGBAN_LOG_FORMAT=plain for the old format); /metrics behind a bearer token if one is set.
+MIDDLEWARE.insert(0, "tongban.ops.observability.RequestIdMiddleware")
+TONGBAN_METRICS_TOKEN = os.environ.get("TONGBAN_METRICS_TOKEN", "")
+TONGBAN_READY_OUTBOX_LAG_SECONDS = float(os.environ.get("TONGBAN_READY_OUTBOX_LAG_SECONDS", "600"))
+TONGBAN_READY_JOBS_QUIET_SECONDS = float(os.environ.get("TONGBAN_READY_JOBS_QUIET_SECONDS", "300"))
+# The files folder is ready with 1 GiB free or 5 % of its disk free, whichever is met.
+TONGBAN_READY_MIN_FREE_BYTES = int(os.environ.get("TONGBAN_READY_MIN_FREE_BYTES", str(1 << 30)))
+TONGBAN_READY_MIN_FREE_RATIO = float(os.environ.get("TONGBAN_READY_MIN_FREE_RATIO", "0.05"))
+LOGGING["formatters"]["json"] = {"()": "tongban.ops.observability.JsonFormatter"}  # type: ignore[index]
+if os.environ.get("TONGBAN_LOG_FORMAT", "json") == "json":
+    LOGGING["handlers"]["console"]["formatter"] = "json"  # type: ignore[index]

@@ -7,6 +7,7 @@ from oauth2_provider.views import ConnectDiscoveryInfoView
 from tongban.api import api
 
 urlpatterns = [
+    path("", include("tongban.ops.urls")),  # /healthz, /readyz, /metrics
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

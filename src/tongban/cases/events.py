@@ -167,3 +167,7 @@ def verification_done(*, task: VerificationTask, actor: Any, role: str) -> Audit
 
 def case_rated(*, case: Case, actor: Any, stars: int) -> AuditEvent:
     return _record(case, action="case.rated", actor=actor, role="applicant", data={"stars": stars})
+
+
+def verification_overdue(*, task: VerificationTask, due: str) -> AuditEvent:
+    return _record(task.case, action="case.verification_overdue", actor=None, role="system", data={"due": due})

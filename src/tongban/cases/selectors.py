@@ -224,3 +224,22 @@ def verification_task_get_for_user(*, user: User, task_id: int) -> VerificationT
     if task is None:
         raise CaseNotFound(code="verification_not_found")
     return task
+
+
+def deadlines_at_risk(*, today: dt.date | None = None, soon_days: int = 3) -> dict[str, int]:
+    """For monitoring (``/metrics``): open cases past their promised date, due within ``soon_days``
+    days, and commitments (告知承诺) whose verification is past its due date."""
+    from tongban.cases.constants import VerificationStatus
+    from tongban.cases.models import VerificationTask
+
+    today = today or timezone.localdate()
+    running = Case.objects.filter(status__in=CLOCK_RUNNING)
+    return {
+        "cases_overdue": running.filter(promised_due_date__lt=today).count(),
+        "cases_due_soon": running.filter(
+            promised_due_date__gte=today, promised_due_date__lte=today + dt.timedelta(days=soon_days)
+        ).count(),
+        "verifications_overdue": VerificationTask.objects.filter(
+            status=VerificationStatus.PENDING, due_date__lt=today
+        ).count(),
+    }

@@ -1296,3 +1296,39 @@ def cases_tick(*, today: dt.date | None = None) -> TickReport:
         if _recompute(case.pk):
             report.recomputed.append(case.number or str(case.pk))
     return report
+
+
+# ------------------------------------------------------------------ 告知承诺 verification deadlines
+
+
+def verification_deadlines_tick(*, today: dt.date | None = None) -> list[str]:
+    """Commitments (告知承诺) whose verification is past its due date and still not done: the
+    department's reviewers are told and the case's audit trail records it, once per task (a second
+    run, or a run again after a crash, finds the event and leaves the task alone). Each task in its
+    own transaction; returns the numbers of the cases flagged now."""
+    from tongban.accounts.notifications import notify_role_holders
+    from tongban.core.models import AuditEvent
+
+    today = today or _today()
+    flagged: list[str] = []
+    overdue = VerificationTask.objects.filter(status=VerificationStatus.PENDING, due_date__lt=today)
+    for task_id in list(overdue.values_list("pk", flat=True)):
+        with transaction.atomic():
+            task = VerificationTask.objects.select_for_update().select_related("case").get(pk=task_id)
+            if task.status != VerificationStatus.PENDING or task.due_date >= today:
+                continue
+            case = task.case
+            if AuditEvent.objects.filter(stream=case.stream, action="case.verification_overdue").exists():
+                continue
+            events.verification_overdue(task=task, due=str(task.due_date))
+            notify_role_holders(
+                department_id=task.department_id,
+                role=StaffRoleKind.REVIEWER,
+                subject=gettext("Case %(number)s: the verification of the commitment is overdue")
+                % {"number": case.number},
+                body=gettext("The commitment had to be verified by %(date)s.") % {"date": task.due_date},
+                kind="reminder",
+                link=f"/cases/{case.pk}/",
+            )
+            flagged.append(case.number or str(case.pk))
+    return flagged

@@ -72,6 +72,8 @@ class OutboxMessage(models.Model):
     correlation_id = models.CharField(_("correlation id"), max_length=100, blank=True)
     payload = models.JSONField(_("payload"))
     created_at = models.DateTimeField(_("created at"))
+    # the request (or job) that caused it: sent in the envelope, logged by the receiver
+    request_id = models.CharField(_("request id"), max_length=64, blank=True, default="")
     status = models.CharField(_("status"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -14,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tongban.accounts.models import User
+from tongban.core.context import bound, current
 from tongban.core.errors import ApplicationError, InvalidTransition
 from tongban.federation import errors, events, registry, signing
 from tongban.federation.constants import (
@@ -250,11 +253,12 @@ def message_send(
         payload=payload,
         created_at=now,
         next_attempt_at=now,
+        request_id=current().request_id[:64],
     )
 
 
 def envelope_of(message: OutboxMessage, *, sent: dt.datetime) -> dict[str, Any]:
-    return {
+    envelope = {
         "id": str(message.message_id),
         "type": message.type,
         "schema_version": message.schema_version,
@@ -265,6 +269,26 @@ def envelope_of(message: OutboxMessage, *, sent: dt.datetime) -> dict[str, Any]:
         "payload": message.payload,
         "sent": sent.isoformat(),
     }
+    if message.request_id:
+        envelope["request_id"] = message.request_id  # optional: the receiver logs it with its own lines
+    return envelope
+
+
+@contextmanager
+def _handling(envelope: dict[str, Any]) -> Iterator[None]:
+    """Handle a received message under the sender's request id (audit events and log lines carry it)."""
+    ctx = current()
+    given = str(envelope.get("request_id") or "")[:64]
+    with bound(replace(ctx, request_id=given or ctx.request_id)):
+        logger.info(
+            "federation message received",
+            extra={
+                "message_id": str(envelope.get("id")),
+                "sender": envelope.get("sender"),
+                "type": envelope.get("type"),
+            },
+        )
+        yield
 
 
 def _transition(message: OutboxMessage, action: str) -> None:
@@ -482,7 +506,7 @@ def message_receive(*, token: str) -> InboxMessage:
             except IntegrityError as exc:
                 raise errors.already_received() from exc
             try:
-                with transaction.atomic():
+                with transaction.atomic(), _handling(envelope):
                     mtype.handler(message)
             except ApplicationError as exc:
                 message.status = InboxStatus.FAILED
@@ -596,9 +620,10 @@ def message_receive_batch(*, tokens: list[Any]) -> list[BatchResult]:
                     results[index] = _refused(row.token, None, row.kid, errors.already_received())
             fresh = stored
         logged: list[InboxMessage] = []
+        envelopes = {index: envelope for index, envelope, _k, _m, _t in checked}
         for index, row, mtype in fresh:
             try:
-                with transaction.atomic():
+                with transaction.atomic(), _handling(envelopes[index]):
                     mtype.handler(row)
             except ApplicationError as exc:
                 row.status = InboxStatus.FAILED

@@ -383,3 +383,13 @@ def timeline_rows(*, ticket: Ticket, with_reasons: bool = True) -> list[dict[str
         }
         for e in timeline(ticket=ticket)
     ]
+
+
+def tickets_at_risk(*, now: dt.datetime | None = None, soon: dt.timedelta = dt.timedelta(hours=4)) -> dict[str, int]:
+    """For monitoring (``/metrics``): tickets on the clock past their time limit, and due within ``soon``."""
+    now = now or timezone.now()
+    on_clock = Ticket.objects.filter(status__in=[TicketStatus.DISPATCHED, TicketStatus.IN_PROGRESS])
+    return {
+        "tickets_overdue": on_clock.filter(due_at__lt=now).count(),
+        "tickets_due_soon": on_clock.filter(due_at__gte=now, due_at__lte=now + soon).count(),
+    }
