@@ -269,7 +269,7 @@ Q_CLUSTER: dict[str, object] = {
     "max_attempts": 0,  # tongban.ops.engine counts attempts itself (killed ones too)
     "ack_failures": False,  # a failed run is delivered again when its lease ends
     "catch_up": False,  # after a stop, one run of a periodic job, not one per missed period
-    "save_limit": 1000,
+    "save_limit": -1,  # successes are in tongban.ops' Job record; django-q2 keeps the failures
     "poll": float(os.environ.get("TONGBAN_JOBS_POLL_SECONDS", "0.5")),
     "guard_cycle": 0.5,
     "bulk": 1,

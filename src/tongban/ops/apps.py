@@ -14,7 +14,7 @@ class OpsConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         from tongban.core import jobs
-        from tongban.ops import engine, periodic  # noqa: F401  (periodic: the jobs of no single app)
+        from tongban.ops import engine, partitioning, periodic  # noqa: F401  (the jobs of no single app)
 
         # every app's tasks.py declares its jobs (tongban.core.jobs); the engine runs them
         autodiscover_modules("tasks")

@@ -173,9 +173,11 @@ def test_a_wrong_key_an_altered_backup_or_another_key_secret_restores_nothing(
             call_command("restore", *args)
     # and a node whose key secret differs is refused too (its signing keys would not open)
     if not os.environ.get("TONGBAN_KEY_SECRET"):
+        own = settings.SECRET_KEY
         settings.SECRET_KEY = "another node's secret key, not the backed-up one's"
         with pytest.raises(CommandError, match="backup_secret_mismatch"):
             call_command("restore", str(backup), "--key-file", str(key_file))
+        settings.SECRET_KEY = own
     # and the right backup into a node that is not empty is refused
     with pytest.raises(CommandError, match="backup_target_not_empty"):
         call_command("restore", str(backup), "--key-file", str(key_file))

@@ -29,6 +29,7 @@ def test_every_periodic_job_of_the_product_is_declared_with_its_period() -> None
         "federation.deliver": 1,
         "files.sweep_orphans": 60,
         "hotline.tick": 5,
+        "ops.partitions": 1440,
     }
     assert all(s.description for s in jobs.declared())
 
@@ -45,7 +46,7 @@ def test_schedules_follow_the_declared_periodic_jobs() -> None:
     assert rows == {n: jobs.get(n.removeprefix("tongban:")).period_minutes for n in names}
     assert "tongban:gone.job" not in rows
     # and writing them again changes nothing
-    assert engine.sync_schedules() == names and Schedule.objects.filter(name__startswith="tongban:").count() == 5
+    assert engine.sync_schedules() == names and Schedule.objects.filter(name__startswith="tongban:").count() == 6
 
 
 def test_a_queued_job_is_in_the_broker_in_the_same_transaction() -> None:
