@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tongban.federation.tests.test_multinode import _migrated_template, multinode_cache, wait_for
+from tongban.federation.tests.test_multinode import migrated_template, multinode_cache, wait_for
 
 pytestmark = pytest.mark.multinode
 
@@ -103,7 +103,7 @@ class Site:
 def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
     import shutil
 
-    template = _migrated_template(multinode_cache(request, tmp_path))
+    template = migrated_template(multinode_cache(request, tmp_path))
     site = Site(tmp_path / "node")
     site.root.mkdir()
     shutil.copy(template, site.db)
