@@ -149,6 +149,7 @@ def bench_django_q2(*, database: str, broker: str, n: int, idle: int, work: Path
 def bench_huey(*, database: str, broker: str, n: int, idle: int, work: Path) -> dict[str, float]:
     kind = "huey-redis" if broker == "redis" else "huey-sqlite"
     env = dict(os.environ, BENCH_JOBS_KIND=kind, BENCH_JOBS_SQLITE=str(work / "huey.db"), BENCH_JOBS_REDIS=REDIS)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(BENCH), env.get("PYTHONPATH", "")) if p)
     if broker == "redis":
         import redis
 
@@ -188,6 +189,7 @@ def bench_procrastinate(*, database: str, broker: str, n: int, idle: int, work: 
         raise SystemExit("procrastinate runs on PostgreSQL only")
     url = _pg_recreate(PG_DB)
     env = dict(os.environ, BENCH_JOBS_KIND="procrastinate", BENCH_JOBS_PG=url)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(BENCH), env.get("PYTHONPATH", "")) if p)
     os.environ.update(env)
     sys.path.insert(0, str(BENCH))
     import psycopg

@@ -14,6 +14,7 @@
 #                                            # cache, then start the server inside a cgroup (v1) whose memory
 #                                            # limit (page cache included) is 2 GiB
 #   bench/pg_cluster.sh stop
+#   bench/pg_cluster.sh restart-fast         # restart at once, cutting every connection (bench/soak.py)
 #   bench/pg_cluster.sh destroy              # stop and delete the data directory
 #
 # Then: TONGBAN_BENCH_PG=postgres://postgres@127.0.0.1:5440 .venv/bin/python bench/licence_verify.py ...
@@ -91,6 +92,10 @@ start-limited)
     ;;
 stop)
     stop
+    ;;
+restart-fast)
+    # every connection is cut (the soak benchmark's database restart)
+    as_pg "$BIN/pg_ctl -D $DIR -l $DIR/server.log -w -t 600 restart -m fast"
     ;;
 evict)
     evict
