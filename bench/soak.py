@@ -14,8 +14,8 @@ every node to both others, ``--messages`` in all, while:
 1. Tianjin's web server is killed (SIGKILL) and started again — twice;
 2. the PostgreSQL cluster is restarted once (``pg_ctl restart -m fast``: every connection of every node
    is cut);
-3. Beijing's job worker is killed (SIGKILL to all its processes) while its delivery job runs, and a
-   new one is started.
+3. Beijing's job worker is killed (SIGKILL to all its processes) while its delivery job runs (retrying
+   to Tianjin, which is down then), and a new one is started.
 
 Then, once every outbox is empty: each message is delivered once at its sender and received,
 handled and audited exactly once at its receiver (``lost`` and ``doubled`` must be 0), every node's
@@ -248,11 +248,12 @@ def main() -> int:
         ids: dict[tuple[str, str], list[str]] = {}
         faults: list[tuple[str, Callable[[], None]]] = [
             ("kill Tianjin's server", tj.kill_server),
+            # while Tianjin is down, Beijing's delivery job keeps retrying: it is running when killed
+            ("kill Beijing's job worker mid-job", lambda: kill_mid_job(bj)),
             ("start Tianjin's server", tj.start_server),
             ("restart the PostgreSQL cluster", lambda: cluster("restart-fast")),
             ("kill Tianjin's server again", tj.kill_server),
             ("start Tianjin's server again", tj.start_server),
-            ("kill Beijing's job worker mid-job", lambda: kill_mid_job(bj)),
         ]
         waves = len(faults) + 1
         pairs = len(nodes) * (len(nodes) - 1)
@@ -287,6 +288,7 @@ def kill_mid_job(node: Node) -> None:
         rows = psql(node.db, "SELECT count(*) FROM ops_job WHERE name = 'federation.deliver' AND status = 'running'")
         return int(rows[0][0]) > 0
 
+    send(node, {"120000": 1})  # to a peer that is down: the delivery job runs and retries
     wait(running, "a delivery job to run", timeout=300)
     node.kill_worker()
     node.start_worker()
