@@ -67,7 +67,7 @@ JOURNEYS = [
         {"reason": "house", "agent": "no"},
         {"from_address": "天津市和平区南京路189号3门1201"},
     ),
-    Journey("居住证", "居住证办理", "tj_resident_2", {}, {}),
+    Journey("居住证", "居住证办理", "tj_resident_1", {}, {}),
     Journey(
         "结婚登记",
         "内地居民结婚登记",

@@ -61,6 +61,23 @@ sharing.load(stdout=out)
 """
 
 
+def wait_up(node: Node, seconds: float = 900) -> None:
+    """Like ``Node.wait_up`` with a longer patience (a loaded machine starts a server slowly)."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if node.server is None or node.server.poll() is not None:
+            raise SystemExit(f"node {node.name} exited: {(node.root / 'server.log').read_text()[-2000:]}")
+        try:
+            if httpx.get(node.url + "/federation/v1/node", timeout=20).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"node {node.name} did not answer within {seconds:.0f} s")
+
+
 def seed_local(subjects: int) -> tuple[list[str], dict[str, str]]:
     """B's extra synthetic people (records of rs_sbjf) and a verification task per subject (the context)."""
     from django.db import transaction
@@ -345,8 +362,8 @@ def main() -> int:
         b.tongban("shell", "-c", SEED)
         a.start()
         b.start()
-        a.wait_up()
-        b.wait_up()
+        wait_up(a)
+        wait_up(b)
         pin_both_ways(a, b)
         b.stop()  # this process is node B from here on
         setup_django(b)

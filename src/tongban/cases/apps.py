@@ -8,4 +8,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
+        from tongban.cases import shared_data
         from tongban.cases.joint import handlers  # noqa: F401  (registers the joint-case message types)
+
+        shared_data.register()  # the exchange asks cases whether a case covers a subject

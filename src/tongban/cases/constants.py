@@ -108,6 +108,7 @@ class MaterialStatus(models.TextChoices):
     MISSING = "missing", _("Not provided")
     UPLOADED = "uploaded", _("Uploaded")
     LICENCE = "licence", _("Replaced by a licence")
+    SHARED = "shared", _("Obtained through data sharing")
     GAP = "gap", _("To be supplied later")
 
 

@@ -123,6 +123,17 @@ def material_referenced(*, case: Case, material: CaseMaterial, actor: Any, role:
     )
 
 
+def material_shared(*, case: Case, material: CaseMaterial, actor: Any, receipt_number: str) -> AuditEvent:
+    """A material was obtained through data sharing with the applicant's consent (已由部门共享获取)."""
+    return _record(
+        case,
+        action="case.material_shared",
+        actor=actor,
+        role="applicant",
+        data={"material": material.material.code, "receipt": receipt_number},
+    )
+
+
 def material_supplied(*, case: Case, material: CaseMaterial, actor: Any, role: str) -> AuditEvent:
     return _record(
         case, action="case.material_supplied", actor=actor, role=role, data={"material": material.material.code}

@@ -219,6 +219,8 @@ class CaseMaterial(models.Model):
     )
     # Licence reference (电子证照), resolved by the licences module.
     licence_number = models.CharField(_("licence number"), max_length=80, blank=True)
+    # Data sharing (已由部门共享获取): the exchange's receipt of the data fetched instead of an upload.
+    receipt_number = models.CharField(_("data receipt"), max_length=40, blank=True)
     # 容缺: supplied later, by this date.
     gap_deadline = models.DateField(_("supplement deadline"), null=True, blank=True)
     supplied_at = models.DateTimeField(_("supplied at"), null=True, blank=True)

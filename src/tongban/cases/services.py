@@ -349,9 +349,9 @@ def _validate_form(item: ServiceItem, data: Mapping[str, Any], *, partial: bool)
 
 def _satisfied_codes(case: Case) -> set[str]:
     return set(
-        case.materials.filter(status__in=[MaterialStatus.UPLOADED, MaterialStatus.LICENCE]).values_list(
-            "material__code", flat=True
-        )
+        case.materials.filter(
+            status__in=[MaterialStatus.UPLOADED, MaterialStatus.LICENCE, MaterialStatus.SHARED]
+        ).values_list("material__code", flat=True)
     )
 
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("<int:pk>/verify/", views.verify, name="verify"),
     path("<int:pk>/notice/", views.notice, name="notice"),
     path("<int:pk>/materials/<int:material_id>/", views.material_download, name="material"),
+    path("<int:pk>/materials/<int:material_id>/shared/", views.shared_material, name="shared"),
     path("<int:pk>/joint/apply/", joint_views.joint_apply, name="joint_apply"),
     path("<int:pk>/joint/certificate/", joint_views.joint_certificate, name="joint_certificate"),
 ]

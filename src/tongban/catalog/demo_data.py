@@ -127,8 +127,9 @@ class ItemSpec:
 
 def _material(data: dict[str, Any]) -> MaterialSpec:
     values = dict(data)
-    if "applies_when" in values:
-        values["applies_when"] = tuple(values["applies_when"])
+    for name in ("applies_when", "data_fields"):
+        if name in values:
+            values[name] = tuple(values[name])
     return MaterialSpec(**values)
 
 

@@ -260,6 +260,14 @@ def task_get(*, number: str) -> VerificationTask:
     return found
 
 
+def tasks_for_departments(*, department_ids: list[int]) -> QuerySet[VerificationTask]:
+    return (
+        VerificationTask.objects.filter(department_id__in=department_ids)
+        .select_related("proof", "department")
+        .order_by("status", "due_on", "id")
+    )
+
+
 def anomaly_list(*, since: dt.datetime | None = None) -> QuerySet[Anomaly]:
     qs = Anomaly.objects.all()
     if since is not None:

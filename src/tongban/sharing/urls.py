@@ -16,4 +16,5 @@ urlpatterns = [
     path("proofs/", views.proofs, name="proofs"),
     path("receipts/<str:number>/", views.receipt, name="receipt"),
     path("anomalies/", views.anomalies, name="anomalies"),
+    path("verifications/", views.verifications, name="verifications"),
 ]

@@ -430,3 +430,38 @@ def anomalies(request: HttpRequest) -> HttpResponse:
             "active": "anomalies",
         },
     )
+
+
+# ---------------------------------------------------------------- 告知承诺: later checks through the exchange
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verifications(request: HttpRequest) -> HttpResponse:
+    """The checking department's commitments to verify: run the check through the exchange, then record
+    whether the commitment held."""
+    user = _user(request)
+    _require_staff(user)
+    departments = list(selectors.member_departments(user=user).values_list("pk", flat=True))
+    tasks = selectors.tasks_for_departments(department_ids=departments)
+    context: dict[str, Any] = {"tasks": tasks[:200], "active": "verifications"}
+    if request.method == "POST":
+        task = tasks.filter(number=request.POST.get("task", "")[:40]).first()
+        if task is None:
+            raise Http404
+        try:
+            if request.POST.get("action") == "check":
+                result = services.verification_check(actor=user, task=task)
+                context.update(checked=task, result=result)
+            else:
+                services.verification_conclude(
+                    actor=user,
+                    task=task,
+                    confirmed=request.POST.get("action") == "confirm",
+                    outcome=request.POST.get("outcome", "")[:2000],
+                )
+                return HttpResponseRedirect(reverse("sharing:verifications"))
+        except ApplicationError as exc:
+            context.update(_error_context(exc), checked=task)
+            return render(request, "sharing/verifications.html", context, status=exc.status)
+    return render(request, "sharing/verifications.html", context)

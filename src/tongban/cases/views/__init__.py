@@ -4,7 +4,16 @@ one-stop window); ``common`` holds what they share."""
 
 from tongban.cases.views.apply import apply, edit, receipt
 from tongban.cases.views.common import nav
-from tongban.cases.views.mine import detail, material_download, mine, rate, supplement, track, withdraw
+from tongban.cases.views.mine import (
+    detail,
+    material_download,
+    mine,
+    rate,
+    shared_material,
+    supplement,
+    track,
+    withdraw,
+)
 from tongban.cases.views.staff import act, received, verify, workbench
 from tongban.cases.views.window import notice, window, window_apply
 
@@ -20,6 +29,7 @@ __all__ = [
     "rate",
     "receipt",
     "received",
+    "shared_material",
     "supplement",
     "track",
     "verify",

@@ -20,7 +20,7 @@ from tongban.accounts.constants import UserKind
 from tongban.accounts.models import Enterprise, User
 from tongban.accounts.selectors import acting_enterprise
 from tongban.cases import forms as case_forms
-from tongban.cases import services
+from tongban.cases import services, shared_data
 from tongban.cases.constants import (
     CaseStatus,
     DeliveryMethod,
@@ -53,6 +53,9 @@ class SlotView:
     """The applicant's valid licences that can replace this material (免提交)."""
     chosen_licence: str = ""
     consented: bool = False
+    offer: Any = None
+    """What the exchange can fetch instead of an upload (减证便民), and from whom."""
+    shared_consent: bool = False
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.slot, name)
@@ -85,7 +88,10 @@ def _slot_views(
             error=(errors or {}).get(s.code, ""),
             correction=s.code in to_correct and case is not None and case.status == CaseStatus.CORRECTION_REQUESTED,
             licence_choices=case_forms.licence_choices(s.material, user) if user is not None else [],
+            offer=shared_data.offer_for(material=s.material, department_id=item.department_id),
         )
+        if posted is not None:
+            view.shared_consent = bool(posted.get(SHARED_CONSENT_PREFIX + s.code))
         if posted is not None:
             view.chosen_licence = str(posted.get(case_forms.LICENCE_FIELD_PREFIX + s.code) or "")
             view.consented = bool(posted.get(case_forms.LICENCE_CONSENT_PREFIX + s.code))
@@ -328,6 +334,28 @@ def _reference_licences(request: HttpRequest, item: ServiceItem, case: Case, use
             raise
 
 
+SHARED_CONSENT_PREFIX = "dc-"
+
+
+def _fetch_shared(request: HttpRequest, case: Case) -> dict[str, str]:
+    """Fetch the materials the applicant consented to obtain through data sharing (``dc-<code>``).
+
+    Runs after the draft is saved and outside its transaction (the exchange logs each read and each
+    refusal itself); a material that cannot be fetched keeps its slot, with the reason, for an upload."""
+    problems: dict[str, str] = {}
+    user = request.user
+    assert isinstance(user, User)
+    for key in request.POST:
+        if not key.startswith(SHARED_CONSENT_PREFIX) or not request.POST.get(key):
+            continue
+        code = key[len(SHARED_CONSENT_PREFIX) :][:40]
+        try:
+            shared_data.case_material_fetch_shared(case=case, actor=user, material_code=code, consent=True)
+        except ApplicationError as exc:
+            problems[code] = str(exc.message)
+    return problems
+
+
 def _handle_application(
     request: HttpRequest, item: ServiceItem, *, case: Case | None, enterprise: Enterprise | None
 ) -> HttpResponse:
@@ -371,6 +399,15 @@ def _handle_application(
             )
         banner, extra, slot_errors = _apply_errors(bundle, exc)
         return again(banner, extra, slot_errors)
+
+    shared_errors = _fetch_shared(request, case)
+    if shared_errors:
+        return again(
+            gettext(
+                "Your draft was saved, but some data could not be fetched through data sharing: you may upload instead."
+            ),
+            slot_errors=shared_errors,
+        )
 
     if action != "submit":
         messages.success(request, gettext("Your draft was saved."))

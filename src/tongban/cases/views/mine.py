@@ -43,6 +43,8 @@ from tongban.cases.views.common import (
     viewable_case,
 )
 from tongban.core.errors import ApplicationError
+from tongban.sharing import selectors as sharing_selectors
+from tongban.sharing import services as sharing_services
 
 # ------------------------------------------------------------------ my cases and the progress page
 
@@ -356,6 +358,40 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404(gettext("The case was not found."))
     viewable_case(request, case.pk, reason=gettext("Tracking the case"))
     return HttpResponseRedirect(reverse("cases:detail", args=[case.pk]))
+
+
+@login_required
+def shared_material(request: HttpRequest, pk: int, material_id: int) -> HttpResponse:
+    """Data fetched through data sharing for a material: to the applicant (what will be used) and to the
+    department (the reviewer sees the data with its source, time and signature instead of a file); audited."""
+    case, viewer = viewable_case(request, pk, reason=gettext("Reading data obtained through data sharing"))
+    row = case.materials.select_related("material").filter(pk=material_id).first()
+    if row is None or not row.receipt_number:
+        raise Http404(gettext("The file was not found."))
+    receipt = sharing_selectors.receipt_get(number=row.receipt_number)
+    if not viewer.is_applicant:
+        with transaction.atomic():
+            events.material_downloaded(
+                case=case,
+                material=row,
+                actor=viewer.user,
+                role=viewer.role,
+                reason=gettext("Data obtained through data sharing viewed on the case page"),
+            )
+    resource = sharing_selectors.resource_versions(code=receipt.resource_code).first()
+    labels = {f["name"]: f["label"] for f in resource.fields} if resource is not None else {}
+    return render(
+        request,
+        "cases/shared_material.html",
+        {
+            "case": case,
+            "row": row,
+            "receipt": receipt,
+            "check": sharing_services.receipt_check(receipt=receipt),
+            "rows": [(labels.get(k, k), v) for k, v in receipt.data.items()],
+            "viewer": viewer,
+        },
+    )
 
 
 @login_required

@@ -101,8 +101,8 @@ def approve(
     )
 
 
-@pytest.fixture
-def world(db: Any) -> World:
+def make_world() -> World:
+    """Tianjin's demo departments, a region data administrator, a provider administrator, a requester, a reviewer."""
     regions_demo.load(stdout=io.StringIO())
     d = {c: Department.objects.get(region_id="120000", code=c) for c in ("psb", "health", "civil", "hrss", "gsa")}
     return World(
@@ -116,11 +116,20 @@ def world(db: Any) -> World:
     )
 
 
-@pytest.fixture
-def records(db: Any) -> None:
+def load_records() -> None:
     """Tianjin's front-end tables as the demo loads them."""
     for code, subject, data in demo_records("120000", today=timezone.localdate(), synthetic=5):
         ProviderRecord.objects.create(resource_code=code, subject_id=subject, data=data)
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    return make_world()
+
+
+@pytest.fixture
+def records(db: Any) -> None:
+    load_records()
 
 
 def detail_codes(error: Exception) -> list[str]:

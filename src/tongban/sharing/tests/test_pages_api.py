@@ -242,3 +242,24 @@ def test_supervisors_see_anomalies(world: World, records: None, settings: object
     assert "单一用户查询量异常" in page
     assert _client(world.reviewer).get("/sharing/anomalies/").status_code == 404
     assert Anomaly.objects.count() == len(found)
+
+
+def test_a_commitment_is_checked_and_concluded_in_the_page(world: World, records: None) -> None:
+    publish(world, "wj_csyxzm")
+    approve(world, "wj_csyxzm", FIELDS, purposes=["commitment_check"])
+    task = commitment_task(world)
+    client = _client(world.reviewer)
+    page = client.get("/sharing/verifications/").content.decode()
+    assert task.number in page and "通过共享交换核查" in page
+    checked = client.post("/sharing/verifications/", {"task": task.number, "action": "check"}).content.decode()
+    assert "张一诺" in checked and "新生儿姓名" in checked
+    # concluding without an outcome is refused; with one, the task is closed through the kernel
+    refused = client.post("/sharing/verifications/", {"task": task.number, "action": "confirm", "outcome": ""})
+    assert refused.status_code == 422 and "请填写理由" in refused.content.decode()
+    done = client.post(
+        "/sharing/verifications/", {"task": task.number, "action": "confirm", "outcome": "与出生医学证明一致"}
+    )
+    assert done.status_code == 302
+    task.refresh_from_db()
+    assert task.status == "confirmed" and task.receipt_number
+    assert AuditEvent.objects.filter(stream=f"verification:{task.number}", action="verification.confirm").exists()
