@@ -59,6 +59,7 @@ pytest-postgres: install
 test: install lint typecheck migrations-check
 	@mkdir -p var && rm -f var/test-databases
 	@bash scripts/ensure-chromium.sh
+	@bash scripts/ensure-clamav.sh
 	$(MAKE) --no-print-directory pytest-sqlite
 	@echo "sqlite" >> var/test-databases
 	$(MAKE) --no-print-directory pytest-postgres

@@ -81,6 +81,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every answer (ADR 0020).
+    "tongban.core.security.SecurityHeadersMiddleware",
+    # Error answers under /api/ and /federation/ in the one JSON shape; requests bounded before reading.
+    "tongban.core.http_errors.ErrorContractMiddleware",
+    "tongban.core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -95,6 +100,14 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "tongban.urls"
+CSRF_FAILURE_VIEW = "tongban.web.errors.csrf_failure"
+# Bodies: the whole request (files included) at most TONGBAN_REQUEST_MAX_BYTES, refused before it is
+# read; the part that is not files at most DATA_UPLOAD_MAX_MEMORY_SIZE (Django's default, 2.5 MiB).
+TONGBAN_REQUEST_MAX_BYTES = int(os.environ.get("TONGBAN_REQUEST_MAX_BYTES", str(64 * 1024 * 1024)))
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "tongban.core.upload_handlers.SafeNameTemporaryFileUploadHandler",
+]
 WSGI_APPLICATION = "tongban.wsgi.application"
 
 TEMPLATES = [
@@ -200,8 +213,22 @@ SESSION_COOKIE_AGE = int(os.environ.get("TONGBAN_SESSION_SECONDS", str(30 * 60))
 TONGBAN_SESSION_MAX_SECONDS = int(os.environ.get("TONGBAN_SESSION_MAX_SECONDS", str(8 * 3600)))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _env_bool("TONGBAN_SECURE_COOKIES", False)
+# Served over HTTPS (ADR 0020, README "HTTPS"): secure cookies, HSTS, and plain HTTP redirected.
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto, also TONGBAN_TRUST_X_FORWARDED_PROTO=1.
+TONGBAN_HTTPS = _env_bool("TONGBAN_HTTPS", False)
+SESSION_COOKIE_SECURE = _env_bool("TONGBAN_SECURE_COOKIES", TONGBAN_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = int(os.environ.get("TONGBAN_HSTS_SECONDS", str(365 * 24 * 3600 if TONGBAN_HTTPS else 0)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("TONGBAN_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = _env_bool("TONGBAN_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = _env_bool("TONGBAN_SSL_REDIRECT", TONGBAN_HTTPS)
+if _env_bool("TONGBAN_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Django's SecurityMiddleware: nosniff, same-origin referrers and opener; X-Frame-Options DENY.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 # Browsers share cookies between ports of one host: nodes run side by side on one machine (the
 # three-node demo) need cookie names of their own, e.g. TONGBAN_COOKIE_PREFIX=tongban110000_.
 TONGBAN_COOKIE_PREFIX = os.environ.get("TONGBAN_COOKIE_PREFIX", "")

@@ -26,4 +26,8 @@ urlpatterns = [
     path("", include("tongban.web.urls")),
 ]
 
-handler404 = "tongban.web.views.page_not_found"
+# Chinese pages for people, the one JSON error shape under /api/ and /federation/ (tongban.web.errors).
+handler400 = "tongban.web.errors.bad_request"
+handler403 = "tongban.web.errors.permission_denied"
+handler404 = "tongban.web.errors.page_not_found"
+handler500 = "tongban.web.errors.server_error"

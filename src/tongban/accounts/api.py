@@ -29,16 +29,11 @@ from tongban.accounts.notifications import (
     notification_unread_count,
 )
 from tongban.accounts.sessions import session_login
+from tongban.core.api_schemas import ErrorOut
 from tongban.core.context import current
 from tongban.core.errors import NotFound, PermissionDenied
 
 router = Router(tags=["accounts"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: Any = None
 
 
 class In(Schema):

@@ -11,10 +11,12 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 from oauth2_provider.models import get_access_token_model
 
 from tongban.core.db import CompiledQuery
+from tongban.core.http_errors import CsrfFailed
 
 
 class PortalSessionAuth(SessionAuth):
@@ -25,7 +27,10 @@ class PortalSessionAuth(SessionAuth):
         # skip the CSRF check so that the next scheme (a bearer token) gets its turn.
         if settings.SESSION_COOKIE_NAME not in request.COOKIES:
             return None
-        key: str | None = super()._get_key(request)
+        try:
+            key: str | None = super()._get_key(request)
+        except HttpError as exc:  # django-ninja's CSRF refusal, in English: ours has a code and Chinese
+            raise CsrfFailed() from exc
         return key
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:

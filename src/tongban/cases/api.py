@@ -24,7 +24,9 @@ from tongban.cases.models import Case, CaseMaterial, VerificationTask
 from tongban.cases.uploads import open_stored
 from tongban.catalog.constants import ItemStatus
 from tongban.catalog.models import ServiceItem
+from tongban.core.api_schemas import ErrorOut
 from tongban.core.db import CompiledQuery
+from tongban.core.downloads import attachment_file
 from tongban.core.errors import NotFound, ValidationFailed
 
 router = Router(tags=["cases"], auth=api_auth)
@@ -59,7 +61,7 @@ def _no_nul(value: Any, *, depth: int = 0) -> Any:
 # ------------------------------------------------------------------ schemas
 
 
-class MaterialOut(Schema):
+class CaseMaterialOut(Schema):
     code: str
     name: str
     required: bool
@@ -73,7 +75,7 @@ class MaterialOut(Schema):
     gap_deadline: dt.date | None
 
     @classmethod
-    def from_row(cls, row: CaseMaterial) -> MaterialOut:
+    def from_row(cls, row: CaseMaterial) -> CaseMaterialOut:
         return cls(
             code=row.material.code,
             name=row.material.name,
@@ -141,7 +143,7 @@ class CaseOut(CaseSummaryOut):
     tracking_number: str
     received_by: str | None
     identity_check: str
-    materials: list[MaterialOut]
+    materials: list[CaseMaterialOut]
     allowed_actions: list[str]
 
     @classmethod
@@ -166,7 +168,7 @@ class CaseOut(CaseSummaryOut):
             tracking_number=case.tracking_number,
             received_by=case.received_by.username if case.received_by else None,
             identity_check=case.identity_check,
-            materials=[MaterialOut.from_row(r) for r in selectors.case_materials(case=case)],
+            materials=[CaseMaterialOut.from_row(r) for r in selectors.case_materials(case=case)],
             allowed_actions=[a.value for a in allowed_actions(case.status)],
         )
 
@@ -290,11 +292,6 @@ class VerificationOut(Schema):
 class VerifyIn(Schema):
     ok: bool
     findings: str = Field(default="", max_length=4000)
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 ERRORS: dict[int, Any] = {
@@ -507,14 +504,14 @@ def case_timeline(request: HttpRequest, case_id: CaseId) -> list[TimelineEntryOu
 
 
 @router.post(
-    "/{case_id}/materials/{code}", response={200: MaterialOut, **ERRORS}, summary="Upload a material (multipart)"
+    "/{case_id}/materials/{code}", response={200: CaseMaterialOut, **ERRORS}, summary="Upload a material (multipart)"
 )
 def material_upload(
     request: HttpRequest,
     code: Code,
     file: File[UploadedFile],
     case_id: CaseId,
-) -> MaterialOut:
+) -> CaseMaterialOut:
     _no_nul(code)
     row = services.case_material_upload(
         case=_for_write(request, case_id),
@@ -523,15 +520,15 @@ def material_upload(
         source=file,
         original_name=file.name or "upload",
     )
-    return MaterialOut.from_row(row)
+    return CaseMaterialOut.from_row(row)
 
 
 @router.post(
     "/{case_id}/materials/{code}/licence",
-    response={200: MaterialOut, **ERRORS},
+    response={200: CaseMaterialOut, **ERRORS},
     summary="Satisfy a material with a licence",
 )
-def material_licence(request: HttpRequest, payload: LicenceRefIn, code: Code, case_id: CaseId) -> MaterialOut:
+def material_licence(request: HttpRequest, payload: LicenceRefIn, code: Code, case_id: CaseId) -> CaseMaterialOut:
     _no_nul([code, payload.licence_number])
     row = services.case_material_reference_licence(
         case=_for_write(request, case_id),
@@ -539,7 +536,7 @@ def material_licence(request: HttpRequest, payload: LicenceRefIn, code: Code, ca
         material_code=code,
         licence_number=payload.licence_number,
     )
-    return MaterialOut.from_row(row)
+    return CaseMaterialOut.from_row(row)
 
 
 @router.get("/{case_id}/materials/{code}/file", response={200: None, **ERRORS}, summary="Download a material")
@@ -554,7 +551,9 @@ def material_file(request: HttpRequest, code: Code, case_id: CaseId) -> FileResp
 
         with transaction.atomic():
             events.material_downloaded(case=case, material=row, actor=_user(request), role=access.role, reason="api")
-    return FileResponse(open_stored(row.file.name), content_type=row.content_type, filename=row.original_name)
+    return attachment_file(
+        open_stored(row.file.name), filename=row.original_name or row.material.code, content_type=row.content_type
+    )
 
 
 @router.post(

@@ -1,9 +1,9 @@
 """Material uploads: checked by content, stored outside the web root, never half-written.
 
-What is accepted is decided by the file's bytes, never by its name or the browser's
-content type: PDF, JPEG and PNG as the ``filetype`` package recognises them from their
-magic numbers, and OFD (GB/T 33190, the Chinese fixed-layout format) recognised as a ZIP
-package whose root holds ``OFD.xml`` (``filetype`` itself only sees "zip").
+What is accepted is decided by the file's content, never by its name or the browser's
+content type: PDF, JPEG, PNG and OFD (GB/T 33190, the Chinese fixed-layout format), each
+parsed whole, bounded, free of HTML and scripts, and scanned for viruses when a scanner is
+configured (``core.filecheck``, ``core.scanning``).
 
 A file is written to a temporary name in its case's folder under
 ``settings.TONGBAN_FILES_DIR`` (``cases/<case id>/``), hashed (SHA-256) and measured while
@@ -26,36 +26,24 @@ import secrets
 import tempfile
 import time
 import weakref
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
-import filetype
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from tongban.core.errors import ApplicationError, NotFound
+from tongban.core.filecheck import ALLOWED_TYPES as ALLOWED_TYPES  # re-exported: the content checks
+from tongban.core.filecheck import UploadRefused as UploadRefused
+from tongban.core.filecheck import UploadTypeNotAllowed as UploadTypeNotAllowed
+from tongban.core.filecheck import inspect
+from tongban.core.upload_handlers import shorten_file_name
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 CHUNK = 64 * 1024
-
-# content type → file extension of the stored file
-ALLOWED_TYPES: dict[str, str] = {
-    "application/pdf": ".pdf",
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
-    "application/ofd": ".ofd",
-}
-OFD_ROOT_ENTRY = "OFD.xml"
-
-
-class UploadTypeNotAllowed(ApplicationError):
-    status = 415
-    default_code = "upload_type_not_allowed"
-    default_message = _("This kind of file is not accepted. Upload a PDF, JPEG, PNG or OFD file.")
 
 
 class UploadTooLarge(ApplicationError):
@@ -108,26 +96,6 @@ def resolve_path(relative: str) -> Path:
     return target
 
 
-def _is_ofd(path: Path) -> bool:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
-    return OFD_ROOT_ENTRY in names
-
-
-def sniff_content_type(path: Path) -> str | None:
-    """The accepted content type of the file at ``path`` judged by its bytes, or None."""
-    kind = filetype.guess(str(path))
-    if kind is None:
-        return None
-    mime = str(kind.mime)
-    if mime == "application/zip":
-        return "application/ofd" if _is_ofd(path) else None
-    return mime if mime in ALLOWED_TYPES else None
-
-
 def _human_size(size: int) -> str:
     if size >= 1024 * 1024:
         return f"{size / (1024 * 1024):.0f} MiB"
@@ -146,8 +114,8 @@ def _iter_chunks(source: Chunked | IO[bytes]) -> Iterator[bytes]:
 
 
 def clean_name(name: str) -> str:
-    base = os.path.basename(name.replace("\\", "/")).strip()
-    return "".join(ch for ch in base if ch.isprintable())[:200] or "upload"
+    base = shorten_file_name("".join(ch for ch in name if ch.isprintable()))
+    return base[:200] or "upload"
 
 
 def _discard_on_rollback(path: Path) -> None:
@@ -203,9 +171,7 @@ def store_upload(*, case_id: int | str, source: Chunked | IO[bytes], original_na
             os.fsync(out.fileno())
         if size == 0:
             raise UploadEmpty()
-        content_type = sniff_content_type(temp)
-        if content_type is None:
-            raise UploadTypeNotAllowed(details={"allowed": sorted(ALLOWED_TYPES)})
+        content_type = inspect(temp)
         final = folder / (secrets.token_hex(16) + ALLOWED_TYPES[content_type])
         os.replace(temp, final)
     except BaseException:

@@ -44,13 +44,14 @@ from tongban.cases.constants import (
     allowed_actions,
 )
 from tongban.cases.models import Case, CaseMaterial, VerificationTask
-from tongban.cases.uploads import UploadEmpty, UploadTooLarge, UploadTypeNotAllowed, max_upload_bytes, open_stored
+from tongban.cases.uploads import UploadEmpty, UploadRefused, UploadTooLarge, max_upload_bytes, open_stored
 from tongban.catalog.constants import ItemStatus, OnlineDepth
 from tongban.catalog.models import ServiceItem
+from tongban.core.downloads import attachment_file
 from tongban.core.errors import ApplicationError, ValidationFailed
 from tongban.regions.models import Department
 
-UPLOAD_ERRORS = (UploadTypeNotAllowed, UploadTooLarge, UploadEmpty)
+UPLOAD_ERRORS = (UploadRefused, UploadTooLarge, UploadEmpty)
 DEPARTMENT_ROLES = {StaffRoleKind.REVIEWER.value, StaffRoleKind.DEPARTMENT_HEAD.value}
 
 ROLE_LABELS: dict[str, Any] = {
@@ -976,16 +977,7 @@ def material_download(request: HttpRequest, pk: int, material_id: int) -> FileRe
             role=viewer.role,
             reason=gettext("Downloaded from the case page"),
         )
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=row.original_name or f"{row.material.code}",
-        content_type=row.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_file(handle, filename=row.original_name or f"{row.material.code}", content_type=row.content_type)
 
 
 @login_required

@@ -67,6 +67,7 @@ class SearchPage:
 
 
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 100_000
 MAX_QUERY_LENGTH = 100
 _REGION_CODE = re.compile(r"^\d{6}$")
 _PUBLISHED_SQL = f"'{ItemStatus.PUBLISHED.value}'"  # a code constant, formatted into SQL as a literal
@@ -371,6 +372,8 @@ def item_search(
     """
     if page < 1:
         raise ValidationFailed(_("The page number must be 1 or more."), code="invalid_page")
+    if page > MAX_PAGE:  # before any query: (page - 1) * page_size must fit a database integer
+        raise ValidationFailed(_("The page number is too large."), code="invalid_page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValidationFailed(
             _("The page size must be between 1 and %(max)d.") % {"max": MAX_PAGE_SIZE}, code="invalid_page_size"

@@ -4,7 +4,6 @@ the outbox with a retry action for parked messages, the inbox and the message lo
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
@@ -16,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tongban.core.errors import ApplicationError
+from tongban.core.jsonlimits import loads_bounded
 from tongban.federation import services
 from tongban.federation.constants import OutboxStatus
 from tongban.federation.models import InboxMessage, MessageLog, OutboxMessage, Peer, PeerCatalogItem, PeerKey
@@ -60,8 +60,8 @@ class PeerAddForm(forms.Form):
         upload = data.get("bundle")
         if upload is not None:
             try:
-                data["bundle"] = json.loads(upload.read(1_000_000).decode("utf-8"))
-            except (UnicodeDecodeError, ValueError):
+                data["bundle"] = loads_bounded(upload.read(1_000_001), max_bytes=1_000_000)
+            except ApplicationError:
                 raise forms.ValidationError(_("The trust bundle is not a JSON file.")) from None
         return data
 

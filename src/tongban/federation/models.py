@@ -165,3 +165,27 @@ class PeerCatalogItem(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class RefusalTally(models.Model):
+    """Refused federation requests counted per client address and time window.
+
+    A stranger can send any number of unsigned or forged messages: the first
+    ``TONGBAN_FEDERATION_REFUSALS_LOGGED`` refusals of an address in a window are written to the
+    message log in full, the rest only counted here; past ``TONGBAN_FEDERATION_REFUSALS_MAX`` the
+    address is answered 429 before its request is read.
+    """
+
+    source = models.CharField(_("client address"), max_length=64)
+    window_start = models.DateTimeField(_("window start"))
+    count = models.PositiveIntegerField(_("refusals"), default=0)
+    logged = models.PositiveIntegerField(_("refusals logged in full"), default=0)
+    updated_at = models.DateTimeField(_("last refusal"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("refusal tally")
+        verbose_name_plural = _("refusal tallies")
+        constraints = [models.UniqueConstraint(fields=["source", "window_start"], name="refusal_tally_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.window_start:%Y-%m-%d %H:%M} {self.count}"

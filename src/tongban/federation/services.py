@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from tongban.accounts.models import User
 from tongban.core.errors import ApplicationError, InvalidTransition
-from tongban.federation import errors, events, registry, signing
+from tongban.federation import errors, events, refusals, registry, signing
 from tongban.federation.constants import (
     ANSWER_TYP,
     JWKS_PATH,
@@ -364,6 +364,21 @@ def _log_refusal(*, token: str, envelope: dict[str, Any] | None, kid: str, error
         )
 
 
+@dataclass
+class _Refusal:
+    token: str
+    envelope: dict[str, Any] | None
+    kid: str
+    error: ApplicationError
+
+
+def _log_refusals(pending: list[_Refusal], *, source: str) -> None:
+    """Count the refusals for the client's address; log in full only as many as its allowance says."""
+    allowance = refusals.count(source=source, refusals=len(pending))
+    for refusal in pending[: allowance.log_in_full]:
+        _log_refusal(token=refusal.token, envelope=refusal.envelope, kid=refusal.kid, error=refusal.error)
+
+
 def peer_refresh_if_due(peer: Peer) -> bool:
     """Refresh a peer's keys on an unknown key id, at most once per TONGBAN_FEDERATION_KEY_REFRESH_SECONDS."""
     interval = _setting("TONGBAN_FEDERATION_KEY_REFRESH_SECONDS", 10)
@@ -452,10 +467,11 @@ def _check(
     return envelope, kid, mtype
 
 
-def message_receive(*, token: str) -> InboxMessage:
+def message_receive(*, token: str, source: str = "") -> InboxMessage:
     """Verify and store a message from a peer, then handle it, all in one transaction.
 
-    Refusals raise ``MessageRefused`` (stable code) after a message-log entry. A handler's
+    Refusals raise ``MessageRefused`` (stable code) after a message-log entry, counted for the
+    client's address ``source`` (``federation.refusals``: past its allowance, counted only). A handler's
     ``ApplicationError`` rolls back the handler's writes only: the message stays stored as
     ``failed`` with its code (a second delivery is still a replay).
     """
@@ -499,7 +515,7 @@ def message_receive(*, token: str) -> InboxMessage:
             )
             return message
     except errors.MessageRefused as exc:
-        _log_refusal(token=token if isinstance(token, str) else "", envelope=envelope, kid=kid, error=exc)
+        _log_refusals([_Refusal(token if isinstance(token, str) else "", envelope, kid, exc)], source=source)
         raise
 
 
@@ -529,12 +545,14 @@ class BatchResult:
         return answer
 
 
-def _refused(token: Any, envelope: dict[str, Any] | None, kid: str, exc: errors.MessageRefused) -> BatchResult:
-    _log_refusal(token=token if isinstance(token, str) else "", envelope=envelope, kid=kid, error=exc)
+def _refused(
+    pending: list[_Refusal], token: Any, envelope: dict[str, Any] | None, kid: str, exc: errors.MessageRefused
+) -> BatchResult:
+    pending.append(_Refusal(token if isinstance(token, str) else "", envelope, kid, exc))
     return BatchResult(code=exc.code, status=exc.status, message=str(exc.message))
 
 
-def message_receive_batch(*, tokens: list[Any]) -> list[BatchResult]:
+def message_receive_batch(*, tokens: list[Any], source: str = "") -> list[BatchResult]:
     """Verify, store and handle a batch of signed messages from peers: one result per token, in order.
 
     The same checks and codes as ``message_receive``, each message verified against its own
@@ -542,10 +560,12 @@ def message_receive_batch(*, tokens: list[Any]) -> list[BatchResult]:
     insert each) before the node answers. As there, a handler's ``ApplicationError`` undoes the
     handler's writes only and the message stays stored as ``failed``; any other exception of a
     handler undoes that message entirely (its result is ``handler_error``, 500, and the sender
-    retries it) and the rest of the batch is kept.
+    retries it) and the rest of the batch is kept. Refusals count for the client's address ``source``
+    as in ``message_receive``.
     """
     results: list[BatchResult | None] = [None] * len(tokens)
     keys: dict[tuple[str, str], Any] = {}
+    pending: list[_Refusal] = []
     with transaction.atomic():
         checked: list[tuple[int, dict[str, Any], str, registry.MessageType, str]] = []
         for index, token in enumerate(tokens):
@@ -557,14 +577,14 @@ def message_receive_batch(*, tokens: list[Any]) -> list[BatchResult]:
                 envelope, kid, mtype = _check(token, keys=keys)
                 checked.append((index, envelope, kid, mtype, token))
             except errors.MessageRefused as exc:
-                results[index] = _refused(token, envelope, kid, exc)
+                results[index] = _refused(pending, token, envelope, kid, exc)
         ids = [uuid.UUID(str(envelope["id"])) for _i, envelope, _k, _m, _t in checked]
         known = set(InboxMessage.objects.filter(message_id__in=ids).values_list("message_id", flat=True))
         fresh: list[tuple[int, InboxMessage, registry.MessageType]] = []
         now = timezone.now()
         for (index, envelope, kid, mtype, token), message_id in zip(checked, ids, strict=True):
             if message_id in known:
-                results[index] = _refused(token, envelope, kid, errors.already_received())
+                results[index] = _refused(pending, token, envelope, kid, errors.already_received())
                 continue
             known.add(message_id)
             row = InboxMessage(
@@ -593,7 +613,7 @@ def message_receive_batch(*, tokens: list[Any]) -> list[BatchResult]:
                         row.save(force_insert=True)
                     stored.append((index, row, mtype))
                 except IntegrityError:
-                    results[index] = _refused(row.token, None, row.kid, errors.already_received())
+                    results[index] = _refused(pending, row.token, None, row.kid, errors.already_received())
             fresh = stored
         logged: list[InboxMessage] = []
         for index, row, mtype in fresh:
@@ -632,6 +652,7 @@ def message_receive_batch(*, tokens: list[Any]) -> list[BatchResult]:
                 for row in logged
             ]
         )
+        _log_refusals(pending, source=source)
     return [r for r in results if r is not None]
 
 
@@ -737,11 +758,11 @@ def _log_query(envelope: dict[str, Any], token: str, kid: str, direction: str, c
         )
 
 
-def query_receive(*, token: str) -> str:
+def query_receive(*, token: str, source: str = "") -> str:
     """Verify a query from a peer, keep it in the inbox, run its handler and sign the answer.
 
     The checks and refusals are those of ``message_receive`` (a replayed query is refused as
-    ``already_received``). The handler's answer, or ``{"error": {"code", "message"}}`` when it raises
+    ``already_received``; refusals counted for the client's address ``source``). The handler's answer, or ``{"error": {"code", "message"}}`` when it raises
     an ``ApplicationError`` (its writes undone, the query kept as ``failed``), is signed as an
     envelope of type ``{type}.answer`` addressed to the sender, with the query's id as its
     ``correlation_id``. Returns the compact JWS of the answer.
@@ -813,5 +834,5 @@ def query_receive(*, token: str) -> str:
             )
             return answer_token
     except errors.MessageRefused as exc:
-        _log_refusal(token=token if isinstance(token, str) else "", envelope=envelope, kid=kid, error=exc)
+        _log_refusals([_Refusal(token if isinstance(token, str) else "", envelope, kid, exc)], source=source)
         raise

@@ -63,7 +63,7 @@ class PeerItemOut(Schema):
         )
 
 
-class ApplicantIn(Schema):
+class RemoteApplicantIn(Schema):
     id_number: Annotated[str, Field(min_length=15, max_length=18)]
     full_name: Annotated[str, Field(min_length=1, max_length=120)]
     phone: Annotated[str, Field(max_length=20)] = ""
@@ -85,7 +85,7 @@ class ApplicationIn(Schema):
 
 
 class ProxyIn(ApplicationIn):
-    applicant: ApplicantIn
+    applicant: RemoteApplicantIn
     identity_check: Literal["id_card_reader", "face", "manual"]
 
 
@@ -217,11 +217,11 @@ class ForwardedOut(Schema):
         )
 
 
-class NoteIn(Schema):
+class RemoteNoteIn(Schema):
     note: Annotated[str, Field(max_length=2000)] = ""
 
 
-class DeliverIn(Schema):
+class RemoteDeliverIn(Schema):
     tracking_number: Annotated[str, Field(max_length=60)] = ""
 
 
@@ -357,7 +357,7 @@ def forward(request: HttpRequest, remote_id: RemoteId) -> RemoteCaseOut:
 @router.post(
     "/{remote_id}/correction", response={200: RemoteCaseOut, **ERRORS}, summary="Forward the corrected materials (补正)"
 )
-def correction(request: HttpRequest, remote_id: RemoteId, payload: NoteIn) -> RemoteCaseOut:
+def correction(request: HttpRequest, remote_id: RemoteId, payload: RemoteNoteIn) -> RemoteCaseOut:
     _no_nul(payload.note)
     remote = services.remote_correction_supply(
         remote_case=_get(request, remote_id), actor=_user(request), note=payload.note
@@ -368,7 +368,7 @@ def correction(request: HttpRequest, remote_id: RemoteId, payload: NoteIn) -> Re
 @router.post(
     "/{remote_id}/deliver", response={200: RemoteCaseOut, **ERRORS}, summary="Record the delivery of the result"
 )
-def deliver(request: HttpRequest, remote_id: RemoteId, payload: DeliverIn) -> RemoteCaseOut:
+def deliver(request: HttpRequest, remote_id: RemoteId, payload: RemoteDeliverIn) -> RemoteCaseOut:
     _no_nul(payload.tracking_number)
     remote = services.remote_case_deliver(
         remote_case=_get(request, remote_id), actor=_user(request), tracking_number=payload.tracking_number

@@ -14,6 +14,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from tongban.accounts.api_auth import api_auth
 from tongban.accounts.models import User
+from tongban.core.api_schemas import ErrorOut
 from tongban.core.errors import PermissionDenied, ValidationFailed
 from tongban.core.sql import instances
 from tongban.hotline import dispatch, knowledge, selectors, services
@@ -164,17 +165,6 @@ class ActionIn(Schema):
     region: str = Field("", max_length=6)
 
 
-@router.post("/tickets/{int:pk}/{action}", auth=api_auth, response=TicketOut, summary="An action of the loop")
-def ticket_act(request: HttpRequest, pk: int, action: str, payload: ActionIn) -> dict[str, Any]:
-    actor: User = request.auth  # type: ignore[attr-defined]
-    ticket = selectors.ticket_get_for(actor=actor, pk=pk)
-    if action not in TicketAction.values or action == TicketAction.TRANSFER_OUTCOME:
-        raise ValidationFailed(_("Unknown action."), code="invalid_action")
-    run(action=TicketAction(action), ticket=ticket, actor=actor, data=payload.dict())
-    ticket.refresh_from_db()
-    return _out(ticket, actor)
-
-
 def run(*, action: TicketAction, ticket: Ticket, actor: User, data: dict[str, Any]) -> None:
     """Carry out one action of the loop with the fields of a form or an API body."""
     A = TicketAction
@@ -306,6 +296,18 @@ class KnowledgeHitOut(BaseModel):
 _hits_out: TypeAdapter[list[KnowledgeHitOut]] = TypeAdapter(list[KnowledgeHitOut])
 
 
+# After the GET routes of /tickets/{pk}/…: Django tries paths in order, and this one matches any last part.
+@router.post("/tickets/{int:pk}/{action}", auth=api_auth, response=TicketOut, summary="An action of the loop")
+def ticket_act(request: HttpRequest, pk: int, action: str, payload: ActionIn) -> dict[str, Any]:
+    actor: User = request.auth  # type: ignore[attr-defined]
+    ticket = selectors.ticket_get_for(actor=actor, pk=pk)
+    if action not in TicketAction.values or action == TicketAction.TRANSFER_OUTCOME:
+        raise ValidationFailed(_("Unknown action."), code="invalid_action")
+    run(action=TicketAction(action), ticket=ticket, actor=actor, data=payload.dict())
+    ticket.refresh_from_db()
+    return _out(ticket, actor)
+
+
 @router.get("/kb/search", response=list[KnowledgeHitOut], summary="Search the knowledge base (Chinese, pinyin)")
 def kb_search(request: HttpRequest, q: str = "", limit: int = 8) -> HttpResponse:
     if len(q) > 100:
@@ -323,13 +325,13 @@ def kb_export(request: HttpRequest) -> dict[str, Any]:
     return services.kb_export_shareable()
 
 
-class ImportOut(Schema):
+class KnowledgeImportOut(Schema):
     created: int
     updated: int
     unchanged: int
 
 
-@router.post("/kb/import", auth=api_auth, response=ImportOut, summary="Import a peer's shareable entries")
+@router.post("/kb/import", auth=api_auth, response=KnowledgeImportOut, summary="Import a peer's shareable entries")
 def kb_import(request: HttpRequest, payload: Body[dict[str, Any]]) -> Any:
     viewer = selectors.viewer_for(request.auth)  # type: ignore[attr-defined]
     if not viewer.supervisor:
@@ -347,7 +349,7 @@ class TrackOut(Schema):
     department: str | None
 
 
-@router.get("/track", response=TrackOut, summary="Follow a ticket by number and check code")
+@router.get("/track", response={200: TrackOut, 404: ErrorOut}, summary="Follow a ticket by number and check code")
 def track(request: HttpRequest, number: str, check_code: str) -> dict[str, Any]:
     from tongban.hotline.constants import TicketStatus
 

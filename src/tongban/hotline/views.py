@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tongban.core.downloads import attachment
 from tongban.core.errors import ApplicationError
 from tongban.hotline import api, knowledge, selectors, services
 from tongban.hotline.constants import (
@@ -321,9 +322,11 @@ def figures(request: HttpRequest) -> HttpResponse:
         start, end = end - dt.timedelta(days=27), end
     data = selectors.figures(start=start, end=end, today=end)
     if request.GET.get("format") == "csv":
-        response = HttpResponse(selectors.figures_csv(data), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="hotline-figures-{start}-{end}.csv"'
-        return response
+        return attachment(
+            selectors.figures_csv(data),
+            filename=f"hotline-figures-{start}-{end}.csv",
+            content_type="text/csv; charset=utf-8",
+        )
     chart = {
         "days": [d for d, _ in data.by_day],
         "day_counts": [n for _, n in data.by_day],

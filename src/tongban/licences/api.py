@@ -10,25 +10,27 @@ from ninja.files import UploadedFile
 
 from tongban.accounts.api_auth import api_auth
 from tongban.accounts.models import User
+from tongban.core.api_schemas import ErrorOut
 from tongban.core.context import current
+from tongban.core.downloads import attachment
 from tongban.core.errors import PermissionDenied
 from tongban.licences import importing, selectors, services
 from tongban.licences.models import LicenceType
 from tongban.licences.pdf import signed_pdf
 from tongban.licences.presenting import presentation_url, qr_svg
 from tongban.licences.schemas import (
-    ImportOut,
-    IssueIn,
+    LicenceImportOut,
+    LicenceIssueIn,
     LicenceOut,
+    LicenceReasonIn,
     LicenceTypeOut,
+    LicenceVerifyIn,
     PresentationOut,
     PresentationVerifyIn,
     PresentIn,
-    ReasonIn,
     ReissueIn,
     UseForCaseIn,
     UseOut,
-    VerifyIn,
     VerifyOut,
 )
 
@@ -47,7 +49,7 @@ def _verifier(request: HttpRequest) -> tuple[User | None, str]:
 
 
 @router.post("/verify", response=VerifyOut, summary="Verify a licence by its VC-JWT or by number and holder ID")
-def verify(request: HttpRequest, body: VerifyIn) -> dict[str, Any]:
+def verify(request: HttpRequest, body: LicenceVerifyIn) -> dict[str, Any]:
     """Public. ``valid`` is true only if every check passed; ``licence`` holds minimal fields only.
     The verification is shown to the holder in their list of uses."""
     by_user, source = _verifier(request)
@@ -90,7 +92,12 @@ def usable(request: HttpRequest, licence_type_code: str) -> list[LicenceOut]:
     return out
 
 
-@router.post("/uses", response={201: UseOut}, auth=api_auth, summary="Use one of my licences in an application")
+@router.post(
+    "/uses",
+    response={201: UseOut, 404: ErrorOut, 409: ErrorOut},
+    auth=api_auth,
+    summary="Use one of my licences in an application",
+)
 def use_for_case(request: HttpRequest, body: UseForCaseIn) -> Status[UseOut]:
     user = _user(request)
     use = services.licence_use_for_case(
@@ -120,16 +127,23 @@ def present(request: HttpRequest, number: str, body: PresentIn) -> Status[Presen
     return Status(201, PresentationOut(token=token, url=url, expires_at=presentation.expires_at, qr_svg=qr_svg(url)))
 
 
-@router.post("/import", response={201: ImportOut}, auth=api_auth, summary="Import existing licences (CSV or Excel)")
-def import_licences(request: HttpRequest, file: File[UploadedFile]) -> Status[ImportOut]:
+@router.post(
+    "/import", response={201: LicenceImportOut}, auth=api_auth, summary="Import existing licences (CSV or Excel)"
+)
+def import_licences(request: HttpRequest, file: File[UploadedFile]) -> Status[LicenceImportOut]:
     """All or nothing: any error in any row imports nothing and answers 422 with every row/column error."""
     content = file.read(importing.MAX_BYTES + 1)
     licences = importing.licence_import(file_name=file.name or "upload", content=content, actor=_user(request))
-    return Status(201, ImportOut(imported=len(licences), numbers=[lic.number for lic in licences]))
+    return Status(201, LicenceImportOut(imported=len(licences), numbers=[lic.number for lic in licences]))
 
 
-@router.post("/", response={201: LicenceOut}, auth=api_auth, summary="Issue a licence (licence administrator)")
-def issue(request: HttpRequest, body: IssueIn) -> Status[LicenceOut]:
+@router.post(
+    "/",
+    response={201: LicenceOut, 404: ErrorOut, 409: ErrorOut},
+    auth=api_auth,
+    summary="Issue a licence (licence administrator)",
+)
+def issue(request: HttpRequest, body: LicenceIssueIn) -> Status[LicenceOut]:
     licence_type = selectors.licence_type_get(code=body.type_code)
     licence = services.licence_issue(
         licence_type=licence_type,
@@ -166,15 +180,13 @@ def detail(request: HttpRequest, number: str) -> LicenceOut:
 @router.get("/{number}/vc-jwt", auth=api_auth, summary="The licence's signed credential (application/vc+jwt)")
 def vc_jwt(request: HttpRequest, number: str) -> HttpResponse:
     _, licence = _visible(request, number)
-    return HttpResponse(licence.vc_jwt, content_type="application/vc+jwt")
+    return attachment(licence.vc_jwt, filename=f"{licence.number}.jwt", content_type="application/vc+jwt")
 
 
 @router.get("/{number}/pdf", auth=api_auth, summary="The licence as a signed PDF (PAdES)")
 def pdf(request: HttpRequest, number: str) -> HttpResponse:
     _, licence = _visible(request, number)
-    response = HttpResponse(signed_pdf(licence), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{licence.number}.pdf"'
-    return response
+    return attachment(signed_pdf(licence), filename=f"{licence.number}.pdf", content_type="application/pdf")
 
 
 def _admin_licence(request: HttpRequest, number: str) -> tuple[User, Any]:
@@ -188,19 +200,19 @@ def _admin_licence(request: HttpRequest, number: str) -> tuple[User, Any]:
 
 
 @router.post("/{number}/suspend", response=LicenceOut, auth=api_auth, summary="Suspend a licence (with reason)")
-def suspend(request: HttpRequest, number: str, body: ReasonIn) -> LicenceOut:
+def suspend(request: HttpRequest, number: str, body: LicenceReasonIn) -> LicenceOut:
     user, licence = _admin_licence(request, number)
     return LicenceOut.of(services.licence_suspend(licence=licence, actor=user, reason=body.reason), history=True)
 
 
 @router.post("/{number}/reinstate", response=LicenceOut, auth=api_auth, summary="Lift a suspension (with reason)")
-def reinstate(request: HttpRequest, number: str, body: ReasonIn) -> LicenceOut:
+def reinstate(request: HttpRequest, number: str, body: LicenceReasonIn) -> LicenceOut:
     user, licence = _admin_licence(request, number)
     return LicenceOut.of(services.licence_reinstate(licence=licence, actor=user, reason=body.reason), history=True)
 
 
 @router.post("/{number}/revoke", response=LicenceOut, auth=api_auth, summary="Revoke a licence (with reason)")
-def revoke(request: HttpRequest, number: str, body: ReasonIn) -> LicenceOut:
+def revoke(request: HttpRequest, number: str, body: LicenceReasonIn) -> LicenceOut:
     user, licence = _admin_licence(request, number)
     return LicenceOut.of(services.licence_revoke(licence=licence, actor=user, reason=body.reason), history=True)
 

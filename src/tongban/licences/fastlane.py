@@ -28,6 +28,7 @@ from django.utils import translation
 
 from tongban.core.context import RequestContext, bound
 from tongban.core.errors import ApplicationError
+from tongban.core.security import CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY
 
 VERIFY_PATH = "/api/v1/licences/verify"
 _LIMITS = {"vc_jwt": 20000, "number": 64, "holder_id": 18}
@@ -39,6 +40,8 @@ _HEADERS = [
     ("Referrer-Policy", "same-origin"),
     ("Cross-Origin-Opener-Policy", "same-origin"),
     ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("Permissions-Policy", PERMISSIONS_POLICY),
 ]
 
 StartResponse = Callable[..., Any]

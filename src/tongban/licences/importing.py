@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from tongban.accounts.models import User
 from tongban.core.errors import ApplicationError, ValidationFailed
+from tongban.core.filecheck import UploadRefused, check_zip
 from tongban.licences import events
 from tongban.licences.models import Licence, LicenceType
 from tongban.licences.numbers import is_well_formed
@@ -40,6 +41,10 @@ def _rows_from_content(*, file_name: str, content: bytes) -> list[list[str]]:
     if content[:4] == b"PK\x03\x04":  # an .xlsx workbook (decided by content, not by name)
         from openpyxl import load_workbook
 
+        try:
+            check_zip(io.BytesIO(content))  # a workbook is a ZIP package: no bomb reaches openpyxl
+        except UploadRefused as exc:
+            raise ValidationFailed(exc.message, code="import_unreadable", details={"reason": exc.code}) from exc
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds of errors for a damaged file

@@ -11,7 +11,7 @@ from pydantic import Field
 from tongban.licences.models import Licence, LicenceStatusChange, LicenceType, LicenceUse
 
 
-class VerifyIn(Schema):
+class LicenceVerifyIn(Schema):
     vc_jwt: str | None = Field(default=None, max_length=20000, description="The licence's VC-JWT")
     number: str | None = Field(default=None, max_length=64, description="Licence number")
     holder_id: str | None = Field(default=None, max_length=18, description="The holder's ID number or USCC")
@@ -121,7 +121,7 @@ class LicenceOut(Schema):
         )
 
 
-class IssueIn(Schema):
+class LicenceIssueIn(Schema):
     type_code: str = Field(max_length=40)
     holder_id: str = Field(max_length=18)
     holder_name: str = Field(max_length=200)
@@ -131,11 +131,11 @@ class IssueIn(Schema):
     reason: str = Field(default="", max_length=500)
 
 
-class ReasonIn(Schema):
+class LicenceReasonIn(Schema):
     reason: str = Field(max_length=500)
 
 
-class ReissueIn(ReasonIn):
+class ReissueIn(LicenceReasonIn):
     fields: dict[str, Any] | None = None
     holder_name: str | None = Field(default=None, max_length=200)
     valid_to: dt.date | None = None
@@ -192,6 +192,6 @@ class ImportErrorOut(Schema):
     message: str
 
 
-class ImportOut(Schema):
+class LicenceImportOut(Schema):
     imported: int
     numbers: list[str]

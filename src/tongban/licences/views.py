@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tongban.accounts.models import User
 from tongban.core.context import current
+from tongban.core.downloads import attachment
 from tongban.core.errors import ApplicationError, ValidationFailed
 from tongban.licences import credentials, importing, keys, selectors, services
 from tongban.licences.constants import PRESENTATION_SECONDS_DEFAULT, StatusPurpose
@@ -186,9 +187,7 @@ def my_licence_pdf(request: HttpRequest, number: str) -> HttpResponse:
         licence = selectors.licence_get_for_holder(number=number, user=_user(request))
     except ApplicationError:
         raise Http404 from None
-    response = HttpResponse(signed_pdf(licence), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{licence.number}.pdf"'
-    return response
+    return attachment(signed_pdf(licence), filename=f"{licence.number}.pdf", content_type="application/pdf")
 
 
 @login_required
@@ -198,9 +197,7 @@ def my_licence_vc(request: HttpRequest, number: str) -> HttpResponse:
         licence = selectors.licence_get_for_holder(number=number, user=_user(request))
     except ApplicationError:
         raise Http404 from None
-    response = HttpResponse(licence.vc_jwt, content_type="application/vc+jwt")
-    response["Content-Disposition"] = f'attachment; filename="{licence.number}.jwt"'
-    return response
+    return attachment(licence.vc_jwt, filename=f"{licence.number}.jwt", content_type="application/vc+jwt")
 
 
 # ---------------------------------------------------------------- licence administrators

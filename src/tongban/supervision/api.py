@@ -12,6 +12,7 @@ from pydantic import Field
 
 from tongban.accounts.api_auth import api_auth
 from tongban.accounts.models import User
+from tongban.core.api_schemas import ErrorOut
 from tongban.supervision import selectors, services
 from tongban.supervision.constants import RectificationAction, RectificationStatus
 from tongban.supervision.models import RectificationTask
@@ -19,11 +20,6 @@ from tongban.supervision.models import RectificationTask
 router = Router(tags=["supervision"], auth=api_auth)
 
 TaskId = Annotated[int, Field(ge=1, le=2**63 - 1)]
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}

@@ -201,11 +201,6 @@ def not_found_page(request: HttpRequest, *, message: str = "") -> HttpResponse:
     return render(request, "web/404.html", {"message": message}, status=404)
 
 
-def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """The site-wide 404 handler (``handler404``)."""
-    return not_found_page(request)
-
-
 @require_POST
 def elderly_mode(request: HttpRequest) -> HttpResponse:
     """Turn the elderly-friendly mode on or off; the choice is kept in a cookie for a year."""

@@ -155,7 +155,9 @@ def joint_apply(request: HttpRequest, payload: JointApplyIn) -> Status[JointOut]
 
 @router.get("/", response={200: list[JointOut], **ERRORS}, summary="Joint cases the caller may see")
 def joint_list(
-    request: HttpRequest, limit: Annotated[int, Field(ge=1, le=100)] = 20, offset: Annotated[int, Field(ge=0)] = 0
+    request: HttpRequest,
+    limit: Annotated[int, Field(ge=1, le=100)] = 20,
+    offset: Annotated[int, Field(ge=0, le=1_000_000)] = 0,
 ) -> list[JointOut]:
     user = _user(request)
     rows = selectors.joint_visible(user=user)[offset : offset + limit]

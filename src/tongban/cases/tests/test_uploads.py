@@ -6,22 +6,51 @@ import hashlib
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from PIL import Image
+from pypdf import PdfWriter
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from tongban.cases import uploads
+from tongban.cases.tests.factories import PDF_BYTES
 from tongban.core.errors import NotFound
 
-# Small but real files: each starts with its format's signature and is otherwise well formed enough.
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
-JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffdb004300") + b"\x08" * 64 + bytes.fromhex("ffd9")
+# Small but real files, made the way the upload checks read them (pypdf, Pillow, zipfile).
+PDF = PDF_BYTES
+
+
+def image(fmt: str, size: tuple[int, int] = (8, 8), **options: Any) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+def pdf_of_size(size: int) -> bytes:
+    """A valid one-page PDF of exactly ``size`` bytes (padded in its metadata)."""
+
+    def build(padding: int) -> bytes:
+        writer = PdfWriter()
+        writer.add_blank_page(width=100, height=100)
+        writer.add_metadata({"/Producer": "x" * padding})
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        return buffer.getvalue()
+
+    padding = 0
+    for _ in range(5):  # the offsets in the cross-reference table may gain a digit: adjust again
+        content = build(padding)
+        if len(content) == size:
+            return content
+        padding += size - len(content)
+    raise AssertionError(f"no PDF of {size} bytes")
+
+
+PNG = image("PNG")
+JPEG = image("JPEG")
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"PE\x00\x00" + b"\x00" * 64
 
 
@@ -117,7 +146,7 @@ def test_oversize_files_are_refused_while_streaming(settings: SettingsWrapper, f
 @pytest.mark.django_db
 def test_a_file_exactly_at_the_limit_is_accepted(settings: SettingsWrapper) -> None:
     settings.TONGBAN_UPLOAD_MAX_BYTES = 4096
-    content = PDF + b" " * (4096 - len(PDF))
+    content = pdf_of_size(4096)
     stored = uploads.store_upload(case_id=1, source=io.BytesIO(content), original_name="x.pdf")
     assert stored.size == 4096
 

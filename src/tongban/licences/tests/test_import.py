@@ -123,3 +123,18 @@ def test_import_through_the_api_answers_422_with_errors(licence_type: LicenceTyp
     good.name = "good.csv"
     response = client.post("/api/v1/licences/import", {"file": good})
     assert response.status_code == 201 and response.json()["imported"] == 1
+
+
+def test_a_workbook_that_is_a_zip_bomb_is_refused_before_it_is_opened(
+    licence_type: LicenceType, licence_admin: User
+) -> None:
+    # given an .xlsx-looking ZIP whose one sheet declares 1 GiB of zeros (its directory says so)
+    from tongban.core.tests.files import zip_bomb
+
+    bomb = zip_bomb()
+    # when it is imported, then openpyxl never sees it, the refusal says why, and nothing is imported
+    with pytest.raises(ValidationFailed) as exc:
+        licence_import(file_name="licences.xlsx", content=bomb, actor=licence_admin)
+    assert exc.value.code == "import_unreadable"
+    assert exc.value.details == {"reason": "upload_archive_too_large"}
+    assert not Licence.objects.exists()
