@@ -275,7 +275,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # 4xx warnings of Django (refusals) at most 20 a minute per client address (tongban.core.logs).
+    "filters": {"refusals": {"()": "tongban.core.logs.RefusalLogThrottle"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("TONGBAN_LOG_LEVEL", "WARNING")},
     "loggers": {"jieba": {"level": "ERROR"}},
 }

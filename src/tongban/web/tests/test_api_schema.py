@@ -115,7 +115,8 @@ def test_the_whole_api_answers_as_documented_and_never_with_a_server_error() -> 
 
 def _subclasses(cls: type) -> set[type]:
     found: set[type] = set()
-    for sub in cls.__subclasses__():
+    subs: list[type] = cls.__subclasses__()
+    for sub in subs:
         found |= {sub} | _subclasses(sub)
     return found
 
