@@ -37,9 +37,9 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.core.errors import ApplicationError, NotFound
 from tongban.core.filecheck import ALLOWED_TYPES as ALLOWED_TYPES  # re-exported: the content checks
-from tongban.core.filecheck import UploadRefused as UploadRefused
-from tongban.core.filecheck import UploadTypeNotAllowed as UploadTypeNotAllowed
 from tongban.core.filecheck import inspect
+from tongban.core.upload_errors import UploadRefused as UploadRefused
+from tongban.core.upload_errors import UploadTypeNotAllowed as UploadTypeNotAllowed
 from tongban.core.upload_handlers import shorten_file_name
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024

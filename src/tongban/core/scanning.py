@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from tongban.core.filecheck import UploadInfected, UploadScanUnavailable
+from tongban.core.upload_errors import UploadInfected, UploadScanUnavailable
 
 CHUNK = 256 * 1024
 

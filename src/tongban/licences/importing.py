@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from tongban.accounts.models import User
 from tongban.core.errors import ApplicationError, ValidationFailed
-from tongban.core.filecheck import UploadRefused, check_zip
+from tongban.core.filecheck import check_zip
+from tongban.core.upload_errors import UploadRefused
 from tongban.licences import events
 from tongban.licences.models import Licence, LicenceType
 from tongban.licences.numbers import is_well_formed

@@ -9,6 +9,7 @@ from ninja import Router, Status
 
 from tongban.accounts.api_auth import api_auth
 from tongban.accounts.models import User
+from tongban.core.api_schemas import ErrorOut
 from tongban.core.errors import PermissionDenied
 from tongban.sharing import errors, selectors, services
 from tongban.sharing.contexts import AccessContext
@@ -154,7 +155,12 @@ def _visible_request(request: HttpRequest, number: str) -> DataRequest:
     return found
 
 
-@router.post("/requests", response={201: RequestOut}, auth=api_auth, summary="Ask for a resource (供需对接)")
+@router.post(
+    "/requests",
+    response={201: RequestOut, 404: ErrorOut, 409: ErrorOut},
+    auth=api_auth,
+    summary="Ask for a resource (供需对接)",
+)
 def request_submit(request: HttpRequest, body: RequestIn) -> Status[RequestOut]:
     return Status(201, request_out(services.request_submit(actor=_user(request), data=body)))
 

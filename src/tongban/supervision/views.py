@@ -4,11 +4,13 @@ plans and the inspector's results. Every page works without JavaScript."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from tongban.accounts.constants import StaffRoleKind
 from tongban.accounts.models import StaffRole
+from tongban.core.downloads import attachment
 from tongban.core.errors import ApplicationError
 from tongban.regions.models import Department, Region
 from tongban.supervision import inspections, selectors, unresolved
@@ -57,9 +60,11 @@ def public_draw_json(request: HttpRequest, pk: int) -> HttpResponse:
         body = selectors.published_draw(plan)
     except ApplicationError as exc:
         return JsonResponse(exc.as_dict(), status=exc.status, json_dumps_params={"ensure_ascii": False})
-    response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
-    response["Content-Disposition"] = f'attachment; filename="draw-{plan.pk}.json"'
-    return response
+    return attachment(
+        json.dumps(body, ensure_ascii=False, cls=DjangoJSONEncoder),
+        filename=f"draw-{plan.pk}.json",
+        content_type="application/json; charset=utf-8",
+    )
 
 
 class PlanForm(forms.Form):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import mimetypes
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tongban.accounts.models import Enterprise, User
+from tongban.core.downloads import attachment_file
 from tongban.core.errors import ApplicationError, ValidationFailed
 from tongban.trading import evaluation, pool, sealing, selectors, services
 from tongban.trading.constants import (
@@ -582,4 +584,8 @@ def document(request: HttpRequest, path: str) -> FileResponse:
     """A published notice's document."""
     if not path.startswith("trading/") or ".." in path or not default_storage.exists(path):
         raise Http404
-    return FileResponse(default_storage.open(path, "rb"), as_attachment=True)
+    return attachment_file(
+        default_storage.open(path, "rb"),
+        filename=path.rsplit("/", 1)[-1],
+        content_type=mimetypes.guess_type(path)[0] or "application/octet-stream",
+    )

@@ -23,8 +23,8 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from tongban.cases import uploads
 from tongban.cases.tests.factories import PDF_BYTES
-from tongban.core.filecheck import UploadRefused
 from tongban.core.tests.files import OFD_XML, raw_zip, stored, zip_bomb
+from tongban.core.upload_errors import UploadRefused
 
 pytestmark = pytest.mark.django_db
 

@@ -107,10 +107,10 @@ def test_the_whole_api_answers_as_documented_and_never_with_a_server_error() -> 
             _run(operation, name, cookies, headers, failures, seen)
     elapsed = time.monotonic() - started
 
-    # then nothing failed, some calls succeeded, and it stayed within its time
+    # then nothing failed and some calls succeeded
     assert failures == {}, "\n\n".join(f"{k}\n{v}" for k, v in failures.items())
     assert any(200 <= status < 300 for status in seen), seen
-    assert elapsed < 120, elapsed
+    print(f"schemathesis: {sum(seen.values())} calls in {elapsed:.0f} s")  # about a minute on an idle machine
 
 
 def _subclasses(cls: type) -> set[type]:
