@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from tongban.trading.constants import (
@@ -300,14 +299,26 @@ def release_package(procedure: Procedure) -> dict[str, Any]:
     return {**head, "releases": [json.loads(t) for t in texts]}
 
 
-def record_text(ocid: str, texts: list[str]) -> str:
-    """One record as JSON text: the releases as published, and the compiled release."""
-    latest = json.loads(texts[-1])
-    latest["id"] = f"{ocid}-compiled"
-    latest["tag"] = ["compiled"]
-    return (
-        '{"ocid":' + json.dumps(ocid) + ',"releases":[' + ",".join(texts) + '],"compiledRelease":' + dumps(latest) + "}"
-    )
+def record_text(ocid: str, texts: list[str], *, last_id: str = "", last_tag: str = "") -> str:
+    """One record as JSON text: the releases as published, and the compiled release.
+
+    Each release is a full snapshot, so the compiled release is the latest one with the id and tag of
+    a compiled release. Given the latest release's id and tag (the export has them from the table),
+    they are replaced in its text, which is exactly what parsing and dumping it again would give;
+    otherwise it is parsed.
+    """
+    latest = texts[-1]
+    old_id, old_tag = '"id":' + json.dumps(last_id, ensure_ascii=False), '"tag":[' + json.dumps(last_tag) + "]"
+    if last_id and latest.count(old_id) == 1 and latest.count(old_tag) == 1:
+        compiled = latest.replace(old_id, '"id":' + json.dumps(f"{ocid}-compiled", ensure_ascii=False)).replace(
+            old_tag, '"tag":["compiled"]'
+        )
+    else:
+        doc = json.loads(latest)
+        doc["id"] = f"{ocid}-compiled"
+        doc["tag"] = ["compiled"]
+        compiled = dumps(doc)
+    return '{"ocid":' + json.dumps(ocid) + ',"releases":[' + ",".join(texts) + '],"compiledRelease":' + compiled + "}"
 
 
 def record(procedure: Procedure) -> dict[str, Any]:
@@ -327,33 +338,33 @@ def record_package(procedure: Procedure) -> dict[str, Any]:
 # ------------------------------------------------------------------ the streaming bulk export
 
 
-def _grouped_releases(chunk: int) -> Iterator[tuple[str, list[str]]]:
-    """(ocid, release texts) of every published procedure, in ocid order, read in chunks by keyset."""
+def _grouped_releases(chunk: int) -> Iterator[tuple[str, list[str], str, str]]:
+    """(ocid, release texts, last release id, last tag) of every published procedure, in ocid order,
+    a page of ``chunk`` procedures at a time (keyset paging: memory stays flat)."""
     last_ocid = ""
-    table = connection.ops.quote_name(Release._meta.db_table)
-    ptable = connection.ops.quote_name(Procedure._meta.db_table)
     while True:
-        with connection.cursor() as cursor:
-            # one page of procedures (by ocid), then their releases; keyset paging keeps memory flat
-            cursor.execute(
-                f"SELECT p.id, p.ocid FROM {ptable} p WHERE p.ocid > %s AND p.status <> %s "  # noqa: S608 (our names)
-                f"AND EXISTS (SELECT 1 FROM {table} r WHERE r.procedure_id = p.id) ORDER BY p.ocid LIMIT %s",
-                [last_ocid, ProcedureStatus.DRAFT, chunk],
-            )
-            page = cursor.fetchall()
-            if not page:
-                return
-            ids = [row[0] for row in page]
-            marks = ",".join(["%s"] * len(ids))
-            cursor.execute(
-                f"SELECT procedure_id, data FROM {table} WHERE procedure_id IN ({marks}) ORDER BY procedure_id, date, id",  # noqa: S608
-                ids,
-            )
-            by_proc: dict[int, list[str]] = {}
-            for pid, data in cursor.fetchall():
-                by_proc.setdefault(pid, []).append(data)
+        page = list(
+            Procedure.objects.filter(ocid__gt=last_ocid)
+            .exclude(status=ProcedureStatus.DRAFT)
+            .filter(releases__isnull=False)
+            .distinct()
+            .order_by("ocid")
+            .values_list("pk", "ocid")[:chunk]
+        )
+        if not page:
+            return
+        by_proc: dict[int, list[tuple[str, str, str]]] = {}
+        rows = (
+            Release.objects.filter(procedure_id__in=[pk for pk, _ocid in page])
+            .order_by("procedure_id", "date", "pk")
+            .values_list("procedure_id", "data", "release_id", "tag")
+        )
+        for pid, data, release_id, tag in rows:
+            by_proc.setdefault(pid, []).append((data, release_id, tag))
         for pid, ocid in page:
-            yield ocid, by_proc.get(pid, [])
+            found = by_proc.get(pid, [])
+            if found:
+                yield ocid, [data for data, _r, _t in found], found[-1][1], found[-1][2]
         last_ocid = page[-1][1]
 
 
@@ -367,12 +378,10 @@ def export(out: IO[str], *, chunk: int = 500) -> tuple[int, int]:
     head = _package_head(uri=f"{base}/api/v1/trading/ocds/records", published=timezone.now())
     out.write(dumps(head)[:-1] + ',"records":[\n')
     records = releases = 0
-    for ocid, texts in _grouped_releases(chunk):
-        if not texts:
-            continue
+    for ocid, texts, last_id, last_tag in _grouped_releases(chunk):
         if records:
             out.write(",\n")
-        out.write(record_text(ocid, texts))
+        out.write(record_text(ocid, texts, last_id=last_id, last_tag=last_tag))
         records += 1
         releases += len(texts)
     out.write("\n]}\n")
@@ -469,16 +478,39 @@ def release_package_errors(package: dict[str, Any], *, folder: Path | None = Non
 
 
 def record_errors(record_doc: dict[str, Any], *, folder: Path | None = None) -> list[str]:
-    """Schema errors of one record (against the record package's record definition) and its releases."""
+    """Schema errors of one record (against the record package's record definition, which checks
+    its releases against the release schema) and the open codelists of its releases."""
     where = str(folder or schema_dir())
     errors = [
         f"{'/'.join(str(p) for p in e.absolute_path)}: {e.message}"
         for e in _validators(where)[2].iter_errors(record_doc)
     ]
-    for release in record_doc.get("releases", []):
-        errors += release_errors(release, folder=Path(where))
-    if "compiledRelease" in record_doc:
-        errors += _codelist_errors(record_doc["compiledRelease"], where)
+    for release in [*record_doc.get("releases", []), record_doc.get("compiledRelease") or {}]:
+        errors += _codelist_errors(release, where)
+    return errors
+
+
+@cache
+def _fast_validator(folder: str) -> Any:
+    """The record validator compiled by ``jsonschema_rs`` (a development dependency): the same schema
+    as ``record_errors``, two orders of magnitude faster, for validating a bulk export. This node
+    never publishes ``versionedRelease`` (whose schema is not in the folder), so it is forbidden."""
+    import jsonschema_rs
+
+    release, _rp, record_package_schema = _schemas(folder)
+    record = dict(record_package_schema["definitions"]["record"])
+    record["properties"] = {**record["properties"], "versionedRelease": {"not": {}}}
+    definitions = {**record_package_schema["definitions"], "record": record}
+    record_schema = {**record, "definitions": definitions, "id": record_package_schema["id"]}
+    registry = jsonschema_rs.Registry([(RELEASE_SCHEMA_URL, release)])
+    return jsonschema_rs.Draft4Validator(record_schema, registry=registry)
+
+
+def record_errors_fast(record_doc: dict[str, Any], *, folder: Path | None = None) -> list[str]:
+    where = str(folder or schema_dir())
+    errors = [f"{e.instance_path}: {e.message[:300]}" for e in _fast_validator(where).iter_errors(record_doc)]
+    for release in [*record_doc.get("releases", []), record_doc.get("compiledRelease") or {}]:
+        errors += _codelist_errors(release, where)
     return errors
 
 

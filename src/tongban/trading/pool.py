@@ -155,8 +155,11 @@ def expert_save(
     employer_uscc: str = "",
     shared: bool = True,
     user: User | None = None,
+    uid: uuid.UUID | None = None,
 ) -> Expert:
-    """Add an expert to this region's pool, or update one (a new version, shared with peers)."""
+    """Add an expert to this region's pool, or update one (a new version, shared with peers).
+
+    ``uid`` keeps the id an expert already has (a pool imported from an earlier system)."""
     require_operator(actor)
     _check_expert_fields(name=name, id_number=id_number, employer_uscc=employer_uscc, specialties=specialties)
     region = Region.objects.get(code=own_region())
@@ -164,7 +167,7 @@ def expert_save(
     created = expert is None
     was_shared = False
     if expert is None:
-        expert = Expert(origin_region=region, code=code[:40], version=1)
+        expert = Expert(origin_region=region, code=code[:40], version=1, uid=uid or uuid.uuid4())
     else:
         was_shared = expert.shared
         expert.version += 1
@@ -364,7 +367,7 @@ def _eligible_pool(procedure: Procedure) -> tuple[list[dict[str, str]], list[dic
     wanted = set(procedure.expert_specialties)
     experts = (
         Expert.objects.filter(status=ExpertStatus.ACTIVE)
-        .filter(Q(origin_region_id=own_region()) | Q(shared=True, origin_region_id__in=active_peers()))
+        .filter(Q(origin_region_id=own_region()) | Q(shared=True))
         .prefetch_related("conflicts")
         .order_by("uid")
     )
@@ -456,7 +459,9 @@ def _venue(expert: Expert, procedure: Procedure) -> str:
 def _seat(draw: Draw, expert: Expert, *, round: int, rank: int, actor: User | None) -> Seat:
     procedure = draw.procedure
     seat = Seat.objects.create(draw=draw, expert=expert, round=round, rank=rank, venue_id=_venue(expert, procedure))
-    if expert.origin_region_id == own_region():
+    if expert.origin_region_id == own_region() or expert.origin_region_id not in active_peers():
+        # this region's expert, or a peer's while that peer is not connected: notified here, and
+        # answered by the expert (logged in) or recorded by an operator who reached them by phone
         if expert.user_id is not None:
             notify_inbox(
                 user_id=expert.user_id,

@@ -2,8 +2,10 @@
 
 The bidder's browser (``static/trading/seal.js``) does the sealing with WebCrypto:
 
-1. the plaintext is the UTF-8 JSON ``{"format": "tongban-bid/1", "ocid", "bidder", "price",
-   "duration_days", "note"}``; its SHA-256 is the **commitment**;
+1. the plaintext is the UTF-8 JSON ``{"format": "tongban-bid/1", "nonce", "ocid", "bidder", "price",
+   "duration_days", "note"}``; its SHA-256 is the **commitment**. ``nonce`` is 16 random bytes
+   (base64) so that the commitment reveals nothing even when the rest is guessable (a price in a
+   known range, an empty note);
 2. a key is derived from a secret that only the bidder holds: PBKDF2-SHA256 over a random 16-byte
    salt, at least ``MIN_KDF_ITERATIONS`` iterations, 256 bits; the secret never leaves the browser;
 3. the plaintext is encrypted with AES-256-GCM under a random 12-byte IV;
@@ -24,6 +26,7 @@ import base64
 import binascii
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -34,7 +37,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.utils import timezone
 
 from tongban.federation import signing
-from tongban.licences import credentials, keys
+from tongban.licences import credentials
+from tongban.licences import keys as node_keys
 from tongban.trading.constants import CIPHER, KDF, MAX_BID_BYTES, MIN_KDF_ITERATIONS, RECEIPT_TYP
 from tongban.trading.errors import BidContentInvalid, BidMalformed, WrongKey
 
@@ -120,6 +124,13 @@ def read_content(plaintext: bytes, *, ocid: str, bidder_uscc: str) -> BidContent
         raise BidContentInvalid(details={"problem": "json"}) from exc
     if not isinstance(doc, dict) or doc.get("format") != PLAINTEXT_FORMAT:
         raise BidContentInvalid(details={"problem": "format"})
+    nonce = doc.get("nonce")
+    try:
+        nonce_ok = isinstance(nonce, str) and len(base64.b64decode(nonce.encode("ascii"), validate=True)) >= 16
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        nonce_ok = False
+    if not nonce_ok:
+        raise BidContentInvalid(details={"problem": "nonce"})
     if doc.get("ocid") != ocid or doc.get("bidder") != bidder_uscc:
         raise BidContentInvalid(details={"problem": "other_procedure_or_bidder"})
     try:
@@ -137,10 +148,22 @@ def read_content(plaintext: bytes, *, ocid: str, bidder_uscc: str) -> BidContent
 
 
 def plaintext_for(
-    *, ocid: str, bidder_uscc: str, price: str, duration_days: int | None = None, note: str = ""
+    *,
+    ocid: str,
+    bidder_uscc: str,
+    price: str,
+    duration_days: int | None = None,
+    note: str = "",
+    nonce: str | None = None,
 ) -> bytes:
     """The plaintext exactly as ``seal.js`` builds it (``JSON.stringify`` of the object, in this key order)."""
-    doc: dict[str, Any] = {"format": PLAINTEXT_FORMAT, "ocid": ocid, "bidder": bidder_uscc, "price": price}
+    doc: dict[str, Any] = {
+        "format": PLAINTEXT_FORMAT,
+        "nonce": nonce if nonce is not None else b64(os.urandom(16)),
+        "ocid": ocid,
+        "bidder": bidder_uscc,
+        "price": price,
+    }
     if duration_days is not None:
         doc["duration_days"] = duration_days
     doc["note"] = note
@@ -163,10 +186,20 @@ def sign_document(payload: dict[str, Any], *, typ: str = RECEIPT_TYP) -> str:
     return token
 
 
-def verify_signed(token: str) -> dict[str, Any]:
+class KeyCache(dict[str, Any]):
+    """This node's public keys by key id, imported once (an opening verifies hundreds of receipts)."""
+
+    def key(self, kid: str) -> Any:
+        if kid not in self:
+            jwk = node_keys.local_public_jwk(kid)
+            self[kid] = signing.public_key(jwk) if jwk is not None else None
+        found = self[kid]
+        if found is None:
+            raise ValueError("unknown key")
+        return found
+
+
+def verify_signed(token: str, *, keys: KeyCache | None = None) -> dict[str, Any]:
     """Verify a receipt (or any document this node signed) against this node's published keys."""
     header, _payload = signing.read_unverified(token)
-    jwk = keys.local_public_jwk(str(header.get("kid", "")))
-    if jwk is None:
-        raise ValueError("unknown key")
-    return signing.verify(token, jwk)
+    return signing.verify_with(token, (keys if keys is not None else KeyCache()).key(str(header.get("kid", ""))))

@@ -24,6 +24,7 @@ from tongban.trading.errors import (
     BackupNotAllowed,
     BidAfterDeadline,
     BidAlreadySubmitted,
+    BidContentInvalid,
     BidMalformed,
     CommitmentMismatch,
     NotActingForBidder,
@@ -295,3 +296,32 @@ def test_objections_in_the_hall_are_recorded_and_answered() -> None:
     with pytest.raises(Exception) as again:
         services.objection_answer(actor=op, objection_id=objection.pk, answer="再次答复")
     assert getattr(again.value, "code", "") == "invalid_transition"
+
+
+def test_a_bid_without_a_nonce_or_for_another_procedure_is_invalid_and_commitments_hide_equal_prices() -> None:
+    op, procedure, bidders = _procedure_with_bidders(3)
+    # two bids of the same price commit to different values (the nonce)
+    a = f.seal(procedure, bidders[0], price="100.00")
+    b = f.seal(procedure, bidders[0], price="100.00")
+    assert a.sealed.commitment != b.sealed.commitment
+    no_nonce = json.dumps(
+        {"format": "tongban-bid/1", "ocid": procedure.ocid, "bidder": bidders[0].enterprise.uscc, "price": "100.00"},
+        separators=(",", ":"),
+    ).encode()
+    other = sealing.plaintext_for(ocid="ocds-other-1", bidder_uscc=bidders[1].enterprise.uscc, price="100.00")
+    first, s1 = f.submit(procedure, bidders[0], plaintext=no_nonce)
+    second, s2 = f.submit(procedure, bidders[1], plaintext=other)
+    f.submit(procedure, bidders[2])
+    f.pass_deadline(procedure)
+    services.opening_start(actor=op, procedure_id=procedure.pk)
+    for bidder, bid, s, problem in (
+        (bidders[0], first, s1, "nonce"),
+        (bidders[1], second, s2, "other_procedure_or_bidder"),
+    ):
+        with pytest.raises(BidContentInvalid) as refused:
+            services.bid_open(actor=bidder.user, bid_id=bid.pk, key=s.key)
+        assert refused.value.code == "bid_content_invalid" and refused.value.as_dict()["details"] == {
+            "problem": problem
+        }
+        bid.refresh_from_db()
+        assert bid.status == BidStatus.INVALID and bid.opening_result == OpeningResult.CONTENT_INVALID

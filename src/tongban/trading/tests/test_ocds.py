@@ -104,3 +104,30 @@ def test_the_export_command_writes_a_valid_record_package(standards_dir: Path, t
     assert len(package["records"]) == 2
     assert ocds.record_package_errors(package, folder=folder) == []
     assert "2 records" in stdout.getvalue() and "0 invalid" in stdout.getvalue()
+
+
+def test_the_fast_validator_of_the_bulk_export_agrees_with_the_reference(standards_dir: Path) -> None:
+    folder = _folder(standards_dir)
+    op = f.operator()
+    procedure = f.published(op)
+    services.procedure_cancel(actor=op, procedure_id=procedure.pk, reason="终止")
+    record = ocds.record(procedure)
+    assert ocds.record_errors_fast(record, folder=folder) == ocds.record_errors(record, folder=folder) == []
+    broken = json.loads(json.dumps(record))
+    broken["releases"][1]["tag"] = ["auction"]
+    broken["compiledRelease"]["tender"]["status"] = "sleeping"
+    assert ocds.record_errors_fast(broken, folder=folder) and ocds.record_errors(broken, folder=folder)
+    del broken["ocid"]
+    assert any("ocid" in e for e in ocds.record_errors_fast(broken, folder=folder))
+
+
+def test_the_compiled_release_by_substitution_is_the_parsed_one() -> None:
+    op = f.operator()
+    procedure = f.published(op)
+    services.procedure_cancel(actor=op, procedure_id=procedure.pk, reason="终止")
+    rows = list(Release.objects.filter(procedure=procedure).order_by("date", "pk"))
+    texts = [r.data for r in rows]
+    fast = json.loads(ocds.record_text(procedure.ocid, texts, last_id=rows[-1].release_id, last_tag=rows[-1].tag))
+    parsed = json.loads(ocds.record_text(procedure.ocid, texts))
+    assert fast == parsed and fast["compiledRelease"]["tag"] == ["compiled"]
+    assert fast["compiledRelease"]["id"] == f"{procedure.ocid}-compiled"

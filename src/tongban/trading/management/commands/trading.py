@@ -67,6 +67,8 @@ class Command(BaseCommand):
             records, releases = ocds.export(out, chunk=options["chunk"])
         self.stdout.write(f"{records} records, {releases} releases written to {target}")
         if options["validate"]:
+            if not ocds.schema_dir().is_dir():
+                raise CommandError(f"the OCDS schemas are not at {ocds.schema_dir()} (set TONGBAN_STANDARDS_DIR)")
             invalid = validate_file(target)
             self.stdout.write(f"{records} records validated, {invalid} invalid")
             if invalid:

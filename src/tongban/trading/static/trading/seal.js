@@ -1,6 +1,7 @@
 /* Sealed bids in the bidder's browser (WebCrypto). See tongban/trading/sealing.py and ADR 0020.
  *
- * Sealing: plaintext = UTF-8 JSON {format, ocid, bidder, price, duration_days, note};
+ * Sealing: plaintext = UTF-8 JSON {format, nonce, ocid, bidder, price, duration_days, note} (nonce: 16
+ * random bytes, so that the commitment reveals nothing about a guessable price);
  * commitment = SHA-256(plaintext); key = PBKDF2-SHA256(secret, random 16-byte salt, iterations) → AES-256;
  * ciphertext = AES-GCM(key, random 12-byte IV, plaintext). Only ciphertext, salt, IV, iterations and
  * the commitment are posted; the form's plaintext and secret fields have no name.
@@ -102,6 +103,7 @@
       var select = byId("seal-enterprise");
       var doc = {
         format: "tongban-bid/1",
+        nonce: b64(crypto.getRandomValues(new Uint8Array(16))),
         ocid: form.dataset.ocid,
         bidder: select.options[select.selectedIndex].dataset.uscc,
         price: price,

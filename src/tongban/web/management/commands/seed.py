@@ -22,6 +22,7 @@ DEMO_LOADERS = [
     "tongban.licences.demo.load",
     "tongban.sharing.demo.load",
     "tongban.hotline.demo.load",
+    "tongban.trading.demo.load",
 ]
 # Loaders that take ``only_region`` (``seed demo --own-region``); licences and hotline always load this
 # node's region, regions and the catalog (with the other regions' lists as imported copies) load all.
