@@ -5,6 +5,7 @@ committed plaintext."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 from decimal import Decimal
@@ -15,6 +16,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.apps import apps
 from django.core import serializers
+from django.core.management import call_command
 
 from tongban.accounts.models import User
 from tongban.core.models import AuditEvent
@@ -325,3 +327,20 @@ def test_a_bid_without_a_nonce_or_for_another_procedure_is_invalid_and_commitmen
         }
         bid.refresh_from_db()
         assert bid.status == BidStatus.INVALID and bid.opening_result == OpeningResult.CONTENT_INVALID
+
+
+def test_the_tick_closes_halls_whose_window_has_passed() -> None:
+    op, procedure, bidders = _procedure_with_bidders(3)
+    sealed = [f.submit(procedure, b) for b in bidders]
+    f.pass_deadline(procedure)
+    services.opening_start(actor=op, procedure_id=procedure.pk)
+    for b, (bid, s) in zip(bidders, sealed, strict=True):
+        services.bid_open(actor=b.user, bid_id=bid.pk, key=s.key)
+    out = io.StringIO()
+    call_command("trading", "tick", stdout=out)
+    procedure.refresh_from_db()
+    assert procedure.status == ProcedureStatus.OPENING and out.getvalue() == ""
+    f.close_window(procedure)
+    call_command("trading", "tick", stdout=out)
+    procedure.refresh_from_db()
+    assert procedure.status == ProcedureStatus.OPENED and f"procedure {procedure.pk}" in out.getvalue()

@@ -97,6 +97,7 @@ def test_the_export_command_writes_a_valid_record_package(standards_dir: Path, t
     op = f.operator()
     for _ in range(2):
         f.published(op)
+    f.draft(op)
     target = tmp_path / "records.json"
     stdout = io.StringIO()
     call_command("trading", "ocds-export", "--output", str(target), "--validate", stdout=stdout)
@@ -104,6 +105,7 @@ def test_the_export_command_writes_a_valid_record_package(standards_dir: Path, t
     assert len(package["records"]) == 2
     assert ocds.record_package_errors(package, folder=folder) == []
     assert "2 records" in stdout.getvalue() and "0 invalid" in stdout.getvalue()
+    assert "ocds_incomplete: 1 unpublished procedures left out" in stdout.getvalue()
 
 
 def test_the_fast_validator_of_the_bulk_export_agrees_with_the_reference(standards_dir: Path) -> None:

@@ -66,6 +66,9 @@ class Command(BaseCommand):
         with open(target, "w", encoding="utf-8") as out:
             records, releases = ocds.export(out, chunk=options["chunk"])
         self.stdout.write(f"{records} records, {releases} releases written to {target}")
+        unpublished = Procedure.objects.filter(status=ProcedureStatus.DRAFT).count()
+        if unpublished:
+            self.stdout.write(f"ocds_incomplete: {unpublished} unpublished procedures left out")
         if options["validate"]:
             if not ocds.schema_dir().is_dir():
                 raise CommandError(f"the OCDS schemas are not at {ocds.schema_dir()} (set TONGBAN_STANDARDS_DIR)")
