@@ -2,19 +2,51 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
+from ninja.types import DictStrAny
 
 from tongban.core.errors import ApplicationError
+from tongban.core.text import check_json
+
+
+class CheckedParser(Parser):
+    """Every JSON body, query and form of the API passes the one text check (``tongban.core.text``):
+    no control characters, no lone surrogates, bounded depth and size, before any schema sees it."""
+
+    def parse_body(self, request: HttpRequest) -> DictStrAny:
+        data = super().parse_body(request)
+        check_json(data)
+        return data
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> DictStrAny:
+        parsed = super().parse_querydict(data, list_fields, request)
+        check_json({key: _text_of(value) for key, value in parsed.items()})
+        return parsed
+
+
+def _text_of(value: Any) -> Any:
+    """The text a query, form or file value carries (a file: its name)."""
+    if isinstance(value, list):
+        return [_text_of(v) for v in value]
+    return value if isinstance(value, str) else str(getattr(value, "name", "") or "")
+
 
 api = NinjaAPI(
     title="Tongban API",
     version="1",
     description="Government services in one network: catalog, cases, licences, hotline.",
     urls_namespace="api",
+    parser=CheckedParser(),
 )
 
 
@@ -50,6 +82,8 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ApplicationError):  # the body parser's refusal (CheckedParser)
+        return _application_error(request, exc.__cause__)
     return api.create_response(request, {"code": "http_error", "message": str(exc)}, status=exc.status_code)
 
 

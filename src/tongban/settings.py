@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tongban.core.middleware.RequestContextMiddleware",
+    "tongban.core.middleware.TextInputMiddleware",
 ]
 
 ROOT_URLCONF = "tongban.urls"

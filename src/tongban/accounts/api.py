@@ -197,7 +197,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _me(request: HttpRequest, user: User) -> MeOut:
-    memberships = {m.enterprise_id: m.role for m in EnterpriseMember.objects.filter(user=user, active=True)}
+    memberships = selectors.enterprise_roles_for(user=user)
     acting = selectors.acting_enterprise(request)
     return MeOut(
         id=user.pk,
@@ -277,7 +277,7 @@ def me(request: HttpRequest) -> MeOut:
 @router.get("/enterprises", auth=api_auth, response={200: list[EnterpriseOut], **ERRORS})
 def enterprise_list(request: HttpRequest) -> list[EnterpriseOut]:
     user = _user(request)
-    roles = {m.enterprise_id: m.role for m in EnterpriseMember.objects.filter(user=user, active=True)}
+    roles = selectors.enterprise_roles_for(user=user)
     return [EnterpriseOut.of(e, roles.get(e.pk, "")) for e in selectors.enterprises_for_user(user=user)]
 
 
@@ -331,7 +331,7 @@ def agent_add(request: HttpRequest, uscc: str, payload: AgentIn) -> Status[Membe
 )
 def agent_revoke(request: HttpRequest, uscc: str, member_id: int, payload: RevokeIn) -> MemberOut:
     enterprise = _enterprise(uscc)
-    member = EnterpriseMember.objects.filter(pk=member_id, enterprise=enterprise).select_related("user").first()
+    member = selectors.enterprise_member_get(uscc=enterprise.uscc, member_id=member_id)
     if member is None:
         raise NotFound(code="member_not_found")
     return MemberOut.of(services.enterprise_agent_revoke(actor=_user(request), member=member, reason=payload.reason))

@@ -25,8 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from tongban.accounts.events import mask_id_number
-from tongban.accounts.models import EnterpriseMember, User
-from tongban.accounts.selectors import enterprises_for_user
+from tongban.accounts.models import User
+from tongban.accounts.selectors import enterprise_roles_for, enterprises_for_user
 
 # The consent page shows these (settings.OAUTH2_PROVIDER["SCOPES"] uses the same texts).
 SCOPE_DESCRIPTIONS = {
@@ -53,10 +53,7 @@ def user_claims(user: User) -> dict[str, Any]:
     if user.id_number:
         claims["id_number_masked"] = mask_id_number(user.id_number)
         claims["id_number"] = user.id_number  # released only with the scope id_number (peer nodes)
-    roles = {
-        m.enterprise_id: m.role
-        for m in EnterpriseMember.objects.filter(user=user, active=True).only("enterprise_id", "role")
-    }
+    roles = enterprise_roles_for(user=user)
     claims["enterprises"] = [
         {"uscc": e.uscc, "name": e.name, "role": roles.get(e.pk, "")} for e in enterprises_for_user(user=user)
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
@@ -121,35 +122,65 @@ def staff_for_department(*, department: Department, role: StaffRoleKind) -> Quer
 ACTING_ENTERPRISE_SESSION_KEY = "tongban_acting_enterprise"
 
 
-def _current_memberships(*, user: User) -> QuerySet[EnterpriseMember]:
-    today = timezone.localdate()
+# ---------------------------------------------------------------- delegated authority
+#
+# THE one place that decides whether someone may act for someone else (a legal representative or
+# an authorised agent for an enterprise; later proxies and family members). An authorisation is in
+# force from ``authorised_from`` through ``authorised_until`` (both days included, an open end
+# lasts until revoked) while ``active``; the day is the node's local date. Every other module asks
+# these functions and never reads ``EnterpriseMember`` rows itself (a test keeps it so).
+
+
+def acting_for(*, user: User, on: dt.date | None = None) -> QuerySet[EnterpriseMember]:
+    """The authorisations under which ``user`` may act for an enterprise on day ``on`` (default: today)."""
+    if not user.is_authenticated or not user.is_active or user.pk is None:
+        return EnterpriseMember.objects.none()
+    day = on or timezone.localdate()
     return EnterpriseMember.objects.filter(
         user=user,
         active=True,
-        authorised_from__lte=today,
-    ).filter(Q(authorised_until__isnull=True) | Q(authorised_until__gte=today))
+        authorised_from__lte=day,
+    ).filter(Q(authorised_until__isnull=True) | Q(authorised_until__gte=day))
 
 
-def enterprises_for_user(*, user: User) -> QuerySet[Enterprise]:
-    """The enterprises ``user`` may act for today (as legal representative or a currently authorised agent)."""
-    if not user.is_authenticated:
-        return Enterprise.objects.none()
-    ids = _current_memberships(user=user).values("enterprise_id")
+def enterprises_for_user(*, user: User, on: dt.date | None = None) -> QuerySet[Enterprise]:
+    """The enterprises ``user`` may act for (as legal representative or a currently authorised agent)."""
+    ids = acting_for(user=user, on=on).values("enterprise_id")
     return Enterprise.objects.filter(pk__in=ids).order_by("name")
 
 
-def user_can_act_for(*, user: User, enterprise: Enterprise) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return _current_memberships(user=user).filter(enterprise=enterprise).exists()
+def enterprise_roles_for(*, user: User) -> dict[int, str]:
+    """Enterprise id → the role (``MemberRole``) under which ``user`` may act for it today."""
+    return dict(acting_for(user=user).values_list("enterprise_id", "role"))
+
+
+def user_can_act_for(*, user: User, enterprise: Enterprise, on: dt.date | None = None) -> bool:
+    return acting_for(user=user, on=on).filter(enterprise=enterprise).exists()
 
 
 def membership_for(*, user: User, enterprise: Enterprise) -> EnterpriseMember | None:
-    return _current_memberships(user=user).filter(enterprise=enterprise).first()
+    return acting_for(user=user).filter(enterprise=enterprise).first()
 
 
 def user_is_legal_representative(*, user: User, enterprise: Enterprise) -> bool:
-    return _current_memberships(user=user).filter(enterprise=enterprise, role=MemberRole.LEGAL_REPRESENTATIVE).exists()
+    return acting_for(user=user).filter(enterprise=enterprise, role=MemberRole.LEGAL_REPRESENTATIVE).exists()
+
+
+def holder_ids_for(*, user: User) -> list[str]:
+    """The identifiers ``user`` may act under today: their own ID number or credit code, and the
+    credit codes of the enterprises they may act for (licences are held under these)."""
+    ids = [v for v in (user.id_number, user.uscc) if v]
+    ids.extend(acting_for(user=user).values_list("enterprise__uscc", flat=True))
+    return sorted(set(ids))
+
+
+def enterprise_member_get(*, uscc: str, member_id: int) -> EnterpriseMember | None:
+    """One authorisation of an enterprise (in force or not), for its legal representative to manage."""
+    return (
+        EnterpriseMember.objects.filter(pk=member_id, enterprise__uscc=uscc)
+        .select_related("user", "enterprise")
+        .first()
+    )
 
 
 def enterprise_members(*, enterprise: Enterprise) -> QuerySet[EnterpriseMember]:

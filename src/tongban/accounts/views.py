@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tongban.accounts import events, extensions, selectors, services
 from tongban.accounts.constants import MemberRole
-from tongban.accounts.models import Enterprise, EnterpriseMember, User
+from tongban.accounts.models import Enterprise, User
 from tongban.accounts.notifications import (
     notification_get,
     notification_list,
@@ -221,7 +221,7 @@ def _profile_context(
 ) -> dict[str, Any]:
     user = _user(request)
     enterprises = list(selectors.enterprises_for_user(user=user))
-    roles = {m.enterprise_id: m.role for m in EnterpriseMember.objects.filter(user=user, active=True)}
+    roles = selectors.enterprise_roles_for(user=user)
     rows = []
     for enterprise in enterprises:
         is_rep = roles.get(enterprise.pk) == MemberRole.LEGAL_REPRESENTATIVE
@@ -333,7 +333,7 @@ def agent_add_view(request: HttpRequest, uscc: str) -> HttpResponse:
 @login_required
 @require_POST
 def agent_revoke_view(request: HttpRequest, uscc: str, member_id: int) -> HttpResponse:
-    member = EnterpriseMember.objects.filter(pk=member_id, enterprise__uscc=uscc).first()
+    member = selectors.enterprise_member_get(uscc=uscc, member_id=member_id)
     try:
         if member is None:
             raise NotFound(code="member_not_found")

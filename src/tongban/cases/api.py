@@ -26,6 +26,7 @@ from tongban.catalog.constants import ItemStatus
 from tongban.catalog.models import ServiceItem
 from tongban.core.db import CompiledQuery
 from tongban.core.errors import NotFound, ValidationFailed
+from tongban.core.text import JsonObject
 
 router = Router(tags=["cases"], auth=api_auth)
 
@@ -173,7 +174,7 @@ class CaseOut(CaseSummaryOut):
 
 class DraftIn(Schema):
     item_code: str = Field(min_length=1, max_length=60)
-    form_data: dict[str, Any] = {}
+    form_data: JsonObject = {}
     situations: dict[str, str] = {}
     enterprise_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     delivery_method: DeliveryMethod = DeliveryMethod.ELECTRONIC
@@ -183,7 +184,7 @@ class DraftIn(Schema):
 
 
 class DraftPatchIn(Schema):
-    form_data: dict[str, Any] | None = None
+    form_data: JsonObject | None = None
     situations: dict[str, str] | None = None
     delivery_method: DeliveryMethod | None = None
     delivery_address: str | None = Field(default=None, max_length=200)
@@ -232,7 +233,7 @@ class WindowIn(Schema):
     phone: str = Field(default="", max_length=20)
     address: str = Field(default="", max_length=200)
     item_code: str = Field(min_length=1, max_length=60)
-    form_data: dict[str, Any] = {}
+    form_data: JsonObject = {}
     situations: dict[str, str] = {}
     identity_check_method: str = Field(max_length=20)
     delivery_method: DeliveryMethod = DeliveryMethod.WINDOW

@@ -35,6 +35,7 @@ from tongban.catalog.models import BaseItem, Material
 from tongban.catalog.uniformity import ImplementationSnapshot, Uniformity, compare_snapshots
 from tongban.core.audit import record
 from tongban.core.errors import ApplicationError, NotFound
+from tongban.core.text import TextRefused, check_json
 from tongban.federation import errors, registry, selectors, services, signing
 from tongban.federation.constants import PeerKeyStatus, PeerStatus
 from tongban.federation.models import Peer, PeerCatalogItem
@@ -140,6 +141,10 @@ def peer_catalog_pull(*, peer: Peer, actor: User | None) -> int:
             raise errors.malformed(f"items[{index}] lacks code or base_code")
         if str(item.get("region")) != peer.region_code:
             raise errors.malformed(f"items[{index}] belongs to another region")
+        try:
+            check_json(item, field=f"items[{index}]")
+        except TextRefused as exc:
+            raise errors.malformed(f"{exc.code} at {exc.field}") from exc
         try:
             ImplementationSnapshot.from_dict(item)
         except (KeyError, TypeError, AttributeError) as exc:

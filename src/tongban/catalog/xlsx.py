@@ -56,6 +56,7 @@ from tongban.catalog.models import BaseItem, ServiceItem
 from tongban.catalog.schemas import ItemIn, input_error_details
 from tongban.catalog.selectors import published_items
 from tongban.core.errors import ApplicationError, NotFound, ValidationFailed
+from tongban.core.text import TextRefused, check_json, text_problem
 from tongban.regions.models import Department, Region
 
 # --- layout ------------------------------------------------------------------------------------
@@ -403,6 +404,9 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+_FFFD = "\ufffd"
+
+
 class _CellError(Exception):
     def __init__(self, reason: str, code: str) -> None:
         self.reason = reason
@@ -412,6 +416,8 @@ class _CellError(Exception):
 def _convert(column: Column, raw: Any) -> Any:
     """The value of one non-empty cell, or ``_CellError``."""
     text = _text(raw)
+    if text_problem(text) is not None:
+        raise _CellError(str(TextRefused.default_message), "invalid_text")
     if column.kind in (TEXT, INFO):
         return text
     if column.kind in (INT, OPT_INT):
@@ -457,7 +463,10 @@ def _convert(column: Column, raw: Any) -> Any:
             raise _CellError(_("The cell is not valid JSON."), "invalid_json") from None
         if not isinstance(parsed, list):
             raise _CellError(_("The cell must hold a JSON list."), "invalid_json")
-        return parsed
+        try:
+            return check_json(parsed)
+        except TextRefused as exc:
+            raise _CellError(str(exc.message), exc.code) from None
     raise AssertionError(column.kind)  # pragma: no cover
 
 
@@ -472,8 +481,9 @@ def _read_sheet(ws: Any, spec: SheetSpec, problems: list[Problem]) -> _Sheet | N
     if not rows:
         problems.append(Problem(spec.name, 1, "", _("The sheet is empty: its header row is missing."), "empty_sheet"))
         return None
-    labels = [_text(v) for v in rows[0]]
-    keys = [_text(v) for v in rows[1]] if len(rows) > 1 else []
+    # a header that is not clean text cannot name a column; it is shown as U+FFFD in the problem
+    labels = [_FFFD if text_problem(t) else t for t in (_text(v) for v in rows[0])]
+    keys = [_FFFD if text_problem(t) else t for t in (_text(v) for v in rows[1])] if len(rows) > 1 else []
     by_key, by_label = spec.by_key(), spec.by_label()
     known = sum(1 for k in keys if k in by_key)
     has_key_row = known > 0 and known * 2 >= sum(1 for k in keys if k)

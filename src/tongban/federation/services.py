@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from tongban.accounts.models import User
 from tongban.core.errors import ApplicationError, InvalidTransition
+from tongban.core.text import TextRefused, check_json
 from tongban.core.workflow import Workflow
 from tongban.federation import errors, events, registry, signing
 from tongban.federation.constants import (
@@ -280,6 +281,11 @@ def _check(
         raise errors.unsupported_version()
     if not isinstance(envelope["payload"], dict):
         raise errors.malformed("payload must be an object")
+    try:
+        check_json(envelope["payload"], field="payload")
+        check_json([envelope["type"], envelope["sender"], str(envelope["correlation_id"] or "")], field="envelope")
+    except TextRefused as exc:
+        raise errors.malformed(f"{exc.code} at {exc.field}") from exc
     return envelope, kid, mtype
 
 

@@ -10,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from tongban.core.context import RequestContext, bound
+from tongban.core.middleware import reads_raw_body
 from tongban.federation import errors, services, signing
 
 MAX_BODY = 1024 * 1024
@@ -23,6 +24,7 @@ def node(request: HttpRequest) -> JsonResponse:
     return response
 
 
+@reads_raw_body
 @csrf_exempt
 @require_POST
 def messages(request: HttpRequest) -> JsonResponse:
@@ -69,6 +71,7 @@ def query(request: HttpRequest) -> HttpResponse:
 MAX_BATCH = 500
 
 
+@reads_raw_body
 @csrf_exempt
 @require_POST
 def messages_batch(request: HttpRequest) -> JsonResponse:

@@ -20,6 +20,7 @@ from tongban.accounts.api_auth import api_auth
 from tongban.accounts.models import User
 from tongban.cases.api import ERRORS, _no_nul
 from tongban.cases.services import WindowApplicant
+from tongban.core.text import JsonObject
 from tongban.federation.models import PeerCatalogItem
 from tongban.forwarding import selectors, services
 from tongban.forwarding.models import ForwardedCase, RemoteCase, RemoteCaseFile
@@ -79,7 +80,7 @@ class DeliveryIn(Schema):
 class ApplicationIn(Schema):
     region: Region
     item_code: Code
-    form_data: dict[str, Any]
+    form_data: JsonObject
     situations: dict[str, str] = {}
     delivery: DeliveryIn | None = None
 

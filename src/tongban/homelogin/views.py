@@ -12,6 +12,7 @@ from tongban.accounts.sessions import session_login
 from tongban.accounts.views import safe_next
 from tongban.core.context import RequestContext, bound
 from tongban.core.errors import ApplicationError
+from tongban.core.middleware import reads_raw_body
 from tongban.homelogin import federated_login
 
 MAX_BODY = 64 * 1024
@@ -58,6 +59,7 @@ def _error_page(request: HttpRequest, region_code: str, exc: ApplicationError) -
     return render(request, "homelogin/federated_error.html", context, status=status)
 
 
+@reads_raw_body
 @csrf_exempt
 @require_POST
 def peer_client_register(request: HttpRequest) -> HttpResponse:

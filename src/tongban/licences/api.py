@@ -10,6 +10,7 @@ from ninja.files import UploadedFile
 
 from tongban.accounts.api_auth import api_auth
 from tongban.accounts.models import User
+from tongban.accounts.selectors import holder_ids_for
 from tongban.core.context import current
 from tongban.core.errors import PermissionDenied
 from tongban.licences import importing, selectors, services
@@ -82,7 +83,7 @@ def my_uses(request: HttpRequest) -> list[UseOut]:
 def usable(request: HttpRequest, licence_type_code: str) -> list[LicenceOut]:
     user = _user(request)
     out: list[LicenceOut] = []
-    for holder_id in selectors.holder_ids_for(user):
+    for holder_id in holder_ids_for(user=user):
         out.extend(
             LicenceOut.of(lic)
             for lic in selectors.licences_usable_for(holder_id=holder_id, licence_type_code=licence_type_code)
@@ -148,7 +149,7 @@ def _visible(request: HttpRequest, number: str) -> tuple[User, Any]:
     """The holder sees their own licence; a licence administrator of the issuing department any of theirs."""
     user = _user(request)
     licence = selectors.licence_get(number=number)
-    if licence.holder_id in selectors.holder_ids_for(user):
+    if licence.holder_id in holder_ids_for(user=user):
         return user, licence
     if selectors.can_administer(user=user, department_id=licence.department_id):
         return user, licence
@@ -158,7 +159,7 @@ def _visible(request: HttpRequest, number: str) -> tuple[User, Any]:
 @router.get("/{number}", response=LicenceOut, auth=api_auth, summary="One licence with its status history")
 def detail(request: HttpRequest, number: str) -> LicenceOut:
     user, licence = _visible(request, number)
-    if licence.holder_id not in selectors.holder_ids_for(user):
+    if licence.holder_id not in holder_ids_for(user=user):
         services.record_staff_read(licence=licence, actor=user, purpose="api detail")
     return LicenceOut.of(licence, history=True)
 
@@ -181,7 +182,7 @@ def _admin_licence(request: HttpRequest, number: str) -> tuple[User, Any]:
     user = _user(request)
     licence = selectors.licence_get(number=number)
     if not selectors.can_administer(user=user, department_id=licence.department_id):
-        if licence.holder_id in selectors.holder_ids_for(user):
+        if licence.holder_id in holder_ids_for(user=user):
             raise PermissionDenied(code="not_licence_admin")
         raise selectors.LicenceNotFound()
     return user, licence

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from tongban.accounts.models import User
 from tongban.core.errors import ApplicationError, ValidationFailed
+from tongban.core.text import TextRefused, clean_text, text_problem
 from tongban.licences import events
 from tongban.licences.models import Licence, LicenceType
 from tongban.licences.numbers import is_well_formed
@@ -21,6 +22,7 @@ from tongban.licences.services import licence_issue, normalise_holder_id, valida
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
+MAX_CELL_LENGTH = 2000
 
 # Accepted headers (English or Chinese) of the standard columns.
 COLUMNS = {
@@ -81,6 +83,9 @@ def licence_import(*, file_name: str, content: bytes, actor: User) -> list[Licen
     if not rows:
         raise ValidationFailed(_("The file is empty."), code="import_empty")
     header = [h.strip() for h in rows[0]]
+    refused = [h for h in header if text_problem(h) or len(h) > 100]
+    if refused:
+        raise TextRefused(details=[_error(1, "", "invalid_text", str(TextRefused.default_message))])
     keys = [_HEADER_TO_KEY.get(h, h) for h in header]
     missing = [k for k in ("type_code", "holder_id", "holder_name") if k not in keys]
     if missing:
@@ -100,6 +105,12 @@ def licence_import(*, file_name: str, content: bytes, actor: User) -> list[Licen
         line = offset + 2
         row = {keys[i]: (raw[i].strip() if i < len(raw) else "") for i in range(len(keys))}
         row_errors: list[dict[str, Any]] = []
+        for column, cell in row.items():
+            try:
+                clean_text(cell, max_length=MAX_CELL_LENGTH, field=column)
+            except TextRefused as exc:
+                row_errors.append(_error(line, column, exc.code, str(exc.message)))
+                row[column] = ""
         ltype: LicenceType | None = types.get(row.get("type_code", ""))
         if ltype is None:
             row_errors.append(_error(line, "type_code", "unknown_type", _("Unknown licence type.")))

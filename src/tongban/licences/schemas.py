@@ -8,6 +8,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
+from tongban.core.text import JsonObject
 from tongban.licences.models import Licence, LicenceStatusChange, LicenceType, LicenceUse
 
 
@@ -125,7 +126,7 @@ class IssueIn(Schema):
     type_code: str = Field(max_length=40)
     holder_id: str = Field(max_length=18)
     holder_name: str = Field(max_length=200)
-    fields: dict[str, Any] = Field(default_factory=dict)
+    fields: JsonObject = Field(default_factory=dict)
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     reason: str = Field(default="", max_length=500)
@@ -136,7 +137,7 @@ class ReasonIn(Schema):
 
 
 class ReissueIn(ReasonIn):
-    fields: dict[str, Any] | None = None
+    fields: JsonObject | None = None
     holder_name: str | None = Field(default=None, max_length=200)
     valid_to: dt.date | None = None
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.constants import StaffRoleKind
 from tongban.accounts.models import User
-from tongban.accounts.selectors import user_department_ids
+from tongban.accounts.selectors import holder_ids_for, user_department_ids
 from tongban.core.errors import NotFound, PermissionDenied, ValidationFailed
 from tongban.licences.constants import LicenceStatus, StoredStatus
 from tongban.licences.models import Licence, LicenceType, LicenceUse, local_today
@@ -33,15 +33,6 @@ def status_q(status: str) -> Q:
     raise ValidationFailed(_("Unknown licence status."), code="invalid_status")
 
 
-def holder_ids_for(user: User) -> list[str]:
-    """The ID number and credit codes a user holds licences under (own, and enterprises they act for)."""
-    ids = [v for v in (user.id_number, user.uscc) if v]
-    memberships = getattr(user, "enterprise_memberships", None)
-    if memberships is not None:
-        ids.extend(memberships.filter(active=True).values_list("enterprise__uscc", flat=True))
-    return sorted(set(ids))
-
-
 def licence_list(*, holder_id: str | None = None, status: str | None = None) -> QuerySet[Licence]:
     qs = Licence.objects.select_related("licence_type", "department").order_by("number")
     if holder_id:
@@ -60,7 +51,7 @@ def licence_get(*, number: str) -> Licence:
 
 def licences_for_holder(*, user: User) -> QuerySet[Licence]:
     return (
-        Licence.objects.filter(holder_id__in=holder_ids_for(user))
+        Licence.objects.filter(holder_id__in=holder_ids_for(user=user))
         .select_related("licence_type", "department")
         .order_by("-issued_at", "-id")
     )
@@ -69,7 +60,7 @@ def licences_for_holder(*, user: User) -> QuerySet[Licence]:
 def licence_get_for_holder(*, number: str, user: User) -> Licence:
     """The holder's own licence; someone else's number answers 'not found' (nothing leaks)."""
     licence = licence_get(number=number)
-    if licence.holder_id not in holder_ids_for(user):
+    if licence.holder_id not in holder_ids_for(user=user):
         raise LicenceNotFound()
     return licence
 
@@ -102,7 +93,7 @@ def licences_usable_for(*, holder_id: str, licence_type_code: str) -> QuerySet[L
 
 def uses_for_holder(*, user: User) -> QuerySet[LicenceUse]:
     return (
-        LicenceUse.objects.filter(licence__holder_id__in=holder_ids_for(user))
+        LicenceUse.objects.filter(licence__holder_id__in=holder_ids_for(user=user))
         .select_related("licence", "licence__licence_type")
         .order_by("-at", "-id")
     )
@@ -151,7 +142,7 @@ def licence_reference_status(*, licence_number: str, holder_ids: list[str]) -> d
 def licence_choices_for(*, user: User, licence_type_code: str) -> list[tuple[str, str]]:
     """(number, label) of the user's valid licences of a type, for an application form's 免提交 choice."""
     choices: list[tuple[str, str]] = []
-    for holder_id in holder_ids_for(user):
+    for holder_id in holder_ids_for(user=user):
         for licence in licences_usable_for(holder_id=holder_id, licence_type_code=licence_type_code):
             until = licence.valid_to.isoformat() if licence.valid_to else "—"
             choices.append(

@@ -9,13 +9,14 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.models import User
+from tongban.accounts.selectors import holder_ids_for
 from tongban.core.context import current
 from tongban.core.errors import ApplicationError
 from tongban.licences import events
 from tongban.licences.constants import LicenceStatus, UseKind
 from tongban.licences.models import Licence, LicenceUse
 from tongban.licences.numbers import is_well_formed
-from tongban.licences.selectors import holder_ids_for, licence_reference_status
+from tongban.licences.selectors import licence_reference_status
 from tongban.licences.verification import Check, verify_compact
 from tongban.licences.verifying import STATUS_MESSAGES, LicenceNotUsable, record_use
 
@@ -50,7 +51,7 @@ def licence_use_for_case(
         .filter(number=licence_number.strip().upper())
         .first()
     )
-    if licence is None or licence.holder_id not in holder_ids_for(applicant):
+    if licence is None or licence.holder_id not in holder_ids_for(user=applicant):
         raise LicenceNotUsable()
     if licence.licence_type.code != licence_type_code:
         raise LicenceNotUsable(_("This licence is not of the type this material accepts."), code="licence_wrong_type")

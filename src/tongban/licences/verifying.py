@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.models import User
+from tongban.accounts.selectors import holder_ids_for
 from tongban.core.errors import ApplicationError, ValidationFailed
 from tongban.licences import credentials, events, store
 from tongban.licences.constants import (
@@ -23,7 +24,7 @@ from tongban.licences.constants import (
 )
 from tongban.licences.models import Licence, LicenceUse, Presentation
 from tongban.licences.numbers import is_well_formed
-from tongban.licences.selectors import LicenceNotFound, holder_ids_for, minimal
+from tongban.licences.selectors import LicenceNotFound, minimal
 from tongban.licences.verification import Check, is_local_issuer, verify_compact
 
 
@@ -194,7 +195,7 @@ def licence_present(
 ) -> tuple[Presentation, str]:
     """Make a short-lived, single-use presentation of one licence with the chosen fields; returns it and its token."""
     licence = Licence.objects.select_related("licence_type", "department").get(pk=licence.pk)
-    if licence.holder_id not in holder_ids_for(holder):
+    if licence.holder_id not in holder_ids_for(user=holder):
         raise LicenceNotFound()
     if licence.effective_status() != LicenceStatus.VALID:
         raise LicenceNotUsable(_("Only a valid licence can be shown."))

@@ -312,10 +312,10 @@ LICENCE_CHECK_LABELS = {
 
 def _check_referenced_licences(case: Case, rows: Iterable[CaseMaterial], actor: User) -> None:
     """For staff: each licence the case references, verified now (the check is logged for the holder)."""
-    from tongban.licences.selectors import holder_ids_for
+    from tongban.accounts.selectors import holder_ids_for
     from tongban.licences.services import licence_check_for_case
 
-    holder_ids = holder_ids_for(case.applicant)
+    holder_ids = holder_ids_for(user=case.applicant)
     for row in rows:
         if not row.licence_number:
             continue
