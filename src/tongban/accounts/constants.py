@@ -54,3 +54,6 @@ OTP_MAX_SENDS = 5  # codes per account within LOCKOUT_WINDOW_SECONDS
 LOCKOUT_FAILURES = 5
 LOCKOUT_WINDOW_SECONDS = 15 * 60
 LOCKOUT_SECONDS = 15 * 60
+LOGIN_SOURCE_FAILURES = 30  # failures from one address, whatever the accounts, within the window
+LOGIN_ACCOUNT_FAILURES = 50  # failures of one account from addresses its owner never used, within the window
+KNOWN_SOURCE_DAYS = 90

@@ -197,7 +197,10 @@ class LoginAttempt(models.Model):
         verbose_name = _("login attempt")
         verbose_name_plural = _("login attempts")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "created_at"], name="login_attempt_user_time")]
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="login_attempt_user_time"),
+            models.Index(fields=["source", "created_at"], name="login_attempt_source_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.username} {self.stage} {'ok' if self.succeeded else self.reason}"

@@ -3,11 +3,23 @@
 Login is two steps. ``login_start`` checks the password and sends a six-digit code through
 the notification backends; ``login_verify_otp`` checks the code. Only a keyed hash of the
 code is stored; a code expires after five minutes, is used once, and allows a few tries.
-Every failure (password or code) is a ``LoginAttempt`` row with the source address; when an
-account collects ``LOCKOUT_FAILURES`` failures within ``LOCKOUT_WINDOW_SECONDS`` it is locked
-for ``LOCKOUT_SECONDS``. The counting reads the database under a row lock on the user, so it
-holds across processes. Failures are recorded in their own committed transaction before the
-error is raised, so a refused login still leaves its trace.
+
+Every failure (password or code) is a ``LoginAttempt`` row with the source address, recorded in its
+own committed transaction before the error is raised, so a refused login still leaves its trace.
+Guessing is throttled three ways, none of which lets a stranger lock the owner out:
+
+- per account and source: ``LOCKOUT_FAILURES`` failures from one address within
+  ``LOCKOUT_WINDOW_SECONDS`` stop that address for that account (until a failure ages out of the
+  window);
+- per source: ``LOGIN_SOURCE_FAILURES`` failures from one address, whatever the accounts, stop that
+  address (``too_many_attempts``, 429; no row is written while it is stopped);
+- per account: ``LOGIN_ACCOUNT_FAILURES`` failures from addresses the owner has not logged in from
+  (within ``KNOWN_SOURCE_DAYS``) pause logins from new addresses for ``LOCKOUT_SECONDS``; the owner
+  is told and still logs in from a known address.
+
+The password step answers an unknown account, a wrong password and a stopped address with the same
+error and message (``invalid_credentials``), so nobody learns whether an ID number has an account.
+The counting reads the database under a row lock on the account, so it holds across processes.
 """
 
 from __future__ import annotations
@@ -44,13 +56,24 @@ PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 class LoginFailed(ApplicationError):
     status = 401
     default_code = "invalid_credentials"
-    default_message = _("The user name or password is wrong.")
+    default_message = _(
+        "The user name or password is wrong, or logging in is paused after repeated failures. "
+        "Please check and try again later."
+    )
 
 
 class AccountLocked(ApplicationError):
+    """At the code step (the password was right): this address may not try again for a while."""
+
     status = 403
     default_code = "account_locked"
-    default_message = _("Too many failed attempts: the account is locked for a while. Please try again later.")
+    default_message = _("Too many failed attempts: please log in again later.")
+
+
+class TooManyAttempts(ApplicationError):
+    status = 429
+    default_code = "too_many_attempts"
+    default_message = _("Too many failed logins from your network. Please wait a while and try again.")
 
 
 class OtpFailed(ApplicationError):
@@ -85,6 +108,14 @@ def lockout_window() -> int:
 
 def lockout_seconds() -> int:
     return _setting("TONGBAN_LOCKOUT_SECONDS", constants.LOCKOUT_SECONDS)
+
+
+def source_failures() -> int:
+    return _setting("TONGBAN_LOGIN_SOURCE_FAILURES", constants.LOGIN_SOURCE_FAILURES)
+
+
+def account_failures() -> int:
+    return _setting("TONGBAN_LOGIN_ACCOUNT_FAILURES", constants.LOGIN_ACCOUNT_FAILURES)
 
 
 # ---------------------------------------------------------------- registration
@@ -353,61 +384,101 @@ def _record(
     )
 
 
-def recent_failures(*, user: User, now: dt.datetime | None = None) -> int:
-    """Failures that count toward a lockout: in the window, after the last login and the last lock."""
+def _window_start(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(seconds=lockout_window())
+
+
+def known_sources(*, user: User, now: dt.datetime | None = None) -> set[str]:
+    """The addresses ``user`` completed a login from within ``KNOWN_SOURCE_DAYS``."""
+    since = (now or timezone.now()) - dt.timedelta(days=constants.KNOWN_SOURCE_DAYS)
+    return set(
+        LoginAttempt.objects.filter(user=user, succeeded=True, stage=LoginStage.OTP, created_at__gte=since).values_list(
+            "source", flat=True
+        )
+    )
+
+
+def pair_failures(*, user: User, source: str, now: dt.datetime | None = None) -> int:
+    """Failures of ``user`` from ``source`` that count: in the window, after the last login from there."""
     now = now or timezone.now()
-    since = now - dt.timedelta(seconds=lockout_window())
-    if user.last_login and user.last_login > since:
-        since = user.last_login
-    if user.locked_until and since < user.locked_until <= now:
-        since = user.locked_until
+    since = _window_start(now)
+    last_ok = (
+        LoginAttempt.objects.filter(user=user, source=source[:64], succeeded=True, stage=LoginStage.OTP)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last_ok is not None and last_ok > since:
+        since = last_ok
     return (
-        LoginAttempt.objects.filter(user=user, succeeded=False, created_at__gt=since).exclude(reason="locked").count()
+        LoginAttempt.objects.filter(user=user, source=source[:64], succeeded=False, created_at__gt=since)
+        .exclude(reason="locked")
+        .count()
+    )
+
+
+def _source_throttled(source: str, now: dt.datetime) -> bool:
+    failures = (
+        LoginAttempt.objects.filter(source=source[:64], succeeded=False, created_at__gt=_window_start(now))
+        .exclude(reason="locked")
+        .count()
+    )
+    return failures >= source_failures()
+
+
+def _blocked(user: User, source: str, now: dt.datetime) -> bool:
+    """Whether ``source`` may not try ``user`` now: too many failures from there, or logins from new
+    addresses are paused and this is not one the owner used."""
+    if pair_failures(user=user, source=source, now=now) >= lockout_failures():
+        return True
+    return _is_locked(user) and source[:64] not in known_sources(user=user, now=now)
+
+
+def _pause_if_distributed(*, user: User, source: str, now: dt.datetime) -> None:
+    """Pause logins from new addresses once too many failures came from addresses the owner never used."""
+    if _is_locked(user):
+        return
+    known = known_sources(user=user, now=now)
+    failures = (
+        LoginAttempt.objects.filter(user=user, succeeded=False, created_at__gt=_window_start(now))
+        .exclude(reason="locked")
+        .exclude(source__in=known)
+        .count()
+    )
+    if failures < account_failures():
+        return
+    until = now + dt.timedelta(seconds=lockout_seconds())
+    user.locked_until = until
+    user.save(update_fields=["locked_until"])
+    events.account_locked(user=user, until=until.isoformat(), failures=failures)
+    notify(
+        user=user,
+        subject=gettext("Logins to your account from new places are paused after repeated failures"),
+        body=gettext(
+            "Last attempt from %(source)s. Until %(until)s you can log in only from where you logged in before."
+        )
+        % {"source": source or "?", "until": timezone.localtime(until).strftime("%Y-%m-%d %H:%M")},
+        kind=NotificationKind.SECURITY,
     )
 
 
 def _fail(*, user: User, username: str, stage: str, reason: str, source: str, user_agent: str) -> ApplicationError:
-    """Record one failure of a known account (under its row lock) and lock it when the limit is reached."""
+    """Record one failure of a known account (under its row lock) and answer it."""
     _record(
         user=user, username=username, stage=stage, succeeded=False, reason=reason, source=source, user_agent=user_agent
     )
     events.login_failed(user=user, username=username, stage=stage, reason=reason)
-    failures = recent_failures(user=user)
-    if failures >= lockout_failures():
-        until = timezone.now() + dt.timedelta(seconds=lockout_seconds())
-        user.locked_until = until
-        user.save(update_fields=["locked_until"])
-        OneTimeCode.objects.filter(user=user, used_at__isnull=True, expires_at__gt=timezone.now()).update(
-            expires_at=timezone.now()
-        )
-        events.account_locked(user=user, until=until.isoformat(), failures=failures)
-        notify(
-            user=user,
-            subject=gettext("Your account was locked after repeated failed logins"),
-            body=gettext("Last attempt from %(source)s. The lock ends at %(until)s.")
-            % {"source": source or "?", "until": timezone.localtime(until).strftime("%Y-%m-%d %H:%M")},
-            kind=NotificationKind.SECURITY,
-        )
-        return _locked_error(until)
-    remaining = lockout_failures() - failures
-    if stage == LoginStage.OTP:
-        return OtpFailed(
-            gettext("The verification code is wrong. %(n)d attempts left before the account is locked.")
-            % {"n": remaining},
-            details={"attempts_left": remaining},
-        )
-    return LoginFailed(
-        gettext("The user name or password is wrong. %(n)d attempts left before the account is locked.")
-        % {"n": remaining},
+    now = timezone.now()
+    _pause_if_distributed(user=user, source=source, now=now)
+    if stage != LoginStage.OTP:
+        return LoginFailed()  # the same answer as for an unknown account: no count, no lock shown
+    remaining = lockout_failures() - pair_failures(user=user, source=source, now=now)
+    if remaining <= 0:
+        OneTimeCode.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+        return AccountLocked()
+    return OtpFailed(
+        gettext("The verification code is wrong. %(n)d attempts left.") % {"n": remaining},
         details={"attempts_left": remaining},
-    )
-
-
-def _locked_error(until: dt.datetime) -> AccountLocked:
-    minutes = max(1, int((until - timezone.now()).total_seconds() + 59) // 60)
-    return AccountLocked(
-        gettext("Too many failed attempts: the account is locked. Try again in %(m)d minutes.") % {"m": minutes},
-        details={"locked_until": until.isoformat()},
     )
 
 
@@ -430,6 +501,9 @@ def login_start(*, username: str, password: str, source: str = "", user_agent: s
 
 
 def _login_start(*, username: str, password: str, source: str, user_agent: str) -> LoginChallenge | ApplicationError:
+    now = timezone.now()
+    if _source_throttled(source, now):  # nothing is written while an address is stopped
+        return TooManyAttempts()
     found = _find_user(username)
     if found is None:
         User().set_password(password)  # spend the same time as for a real account
@@ -446,11 +520,11 @@ def _login_start(*, username: str, password: str, source: str, user_agent: str) 
         return LoginFailed()
     user = _lock_user(found.pk)
     common = {"username": username, "source": source, "user_agent": user_agent}
-    if _is_locked(user):
-        assert user.locked_until is not None
+    if _blocked(user, source, now):
+        user.check_password(password)  # spend the same time as for a login that is not stopped
         _record(user=user, stage=LoginStage.PASSWORD, succeeded=False, reason="locked", **common)
         events.login_failed(user=user, username=username, stage=LoginStage.PASSWORD, reason="locked")
-        return _locked_error(user.locked_until)
+        return LoginFailed()
     if not user.check_password(password):
         return _fail(user=user, stage=LoginStage.PASSWORD, reason="wrong_password", **common)
     if not user.is_active:
@@ -537,11 +611,10 @@ def _login_verify_otp(*, challenge: str, code: str, source: str, user_agent: str
     otp = OneTimeCode.objects.select_for_update().get(pk=otp.pk)
     common = {"username": user.username, "source": source, "user_agent": user_agent}
     now = timezone.now()
-    if _is_locked(user):
-        assert user.locked_until is not None
+    if _blocked(user, source, now):
         _record(user=user, stage=LoginStage.OTP, succeeded=False, reason="locked", **common)
         events.login_failed(user=user, username=user.username, stage=LoginStage.OTP, reason="locked")
-        return _locked_error(user.locked_until)
+        return AccountLocked()
     if otp.used_at is not None:
         _record(user=user, stage=LoginStage.OTP, succeeded=False, reason="otp_used", **common)
         events.login_failed(user=user, username=user.username, stage=LoginStage.OTP, reason="otp_used")

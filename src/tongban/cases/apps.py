@@ -9,3 +9,7 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from tongban.cases.joint import handlers  # noqa: F401  (registers the joint-case message types)
+        from tongban.cases.services import case_number_is_applicants
+        from tongban.licences.services import register_case_check
+
+        register_case_check(case_number_is_applicants)

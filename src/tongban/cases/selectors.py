@@ -3,7 +3,8 @@
 - applicants see their own cases and those of the enterprises they may act for today;
 - reviewers and department heads see their departments' cases;
 - window clerks see the cases they received or accepted;
-- supervisors read every case of their region.
+- supervisors read every case of their region;
+- no member of staff sees a draft: it belongs to the applicant until it is submitted.
 
 Anything else is answered as if the case did not exist (``case_not_found``, 404), so ids
 cannot be probed. Staff opening a case's personal data leaves a ``case.viewed`` event.
@@ -49,14 +50,16 @@ def case_visible_q(*, user: User) -> Q:
     enterprise_ids = list(enterprises_for_user(user=user).values_list("pk", flat=True))
     if enterprise_ids:
         q |= Q(enterprise_id__in=enterprise_ids)
+    staff = Q(pk__in=[])
     for role, department_id, region_id in _staff_roles(user):
         if role in STAFF_READ_ROLES:
-            q |= Q(department_id=department_id)
+            staff |= Q(department_id=department_id)
         elif role == StaffRoleKind.WINDOW_CLERK:
-            q |= Q(received_by=user) | Q(accepted_by=user)
+            staff |= Q(received_by=user) | Q(accepted_by=user)
         elif role == StaffRoleKind.SUPERVISOR:
-            q |= Q(region_id=region_id)
-    return q
+            staff |= Q(region_id=region_id)
+    # a draft belongs to its applicant until it is submitted: no member of staff sees it
+    return q | (staff & ~Q(status=CaseStatus.DRAFT))
 
 
 def case_list_for_user(*, user: User) -> QuerySet[Case]:
@@ -83,6 +86,8 @@ def access_for(*, user: User, case: Case) -> Access | None:
         return Access("applicant", True)
     if case.enterprise_id and enterprises_for_user(user=user).filter(pk=case.enterprise_id).exists():
         return Access("applicant", True)
+    if case.status == CaseStatus.DRAFT:  # the applicant's until submitted: not for staff, files included
+        return None
     best: Access | None = None
     for role, department_id, region_id in _staff_roles(user):
         if role in STAFF_READ_ROLES and department_id == case.department_id:

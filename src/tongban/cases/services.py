@@ -65,6 +65,32 @@ class CaseNotFound(NotFound):
     default_message = _("The case was not found.")
 
 
+class ItemOfPeerRegion(ApplicationError):
+    """A peer region's item is applied for through the cross-region paths (forwarding), never as a
+    local case: it would be numbered in the peer's numbering and sent to a department nobody here serves."""
+
+    status = 409
+    default_code = "item_of_peer_region"
+    default_message = _(
+        "This item is handled by another region. Apply for it through the cross-region services (跨省通办)."
+    )
+
+
+def case_number_is_applicants(case_number: str, user: User) -> bool:
+    """Whether ``case_number`` names a case ``user`` may act on as its applicant (a submitted case's
+    number, or ``draft #id`` as a draft is named); registered with licences (``POST /licences/uses``)."""
+    case = Case.objects.select_related("enterprise").filter(number=case_number).first() if case_number else None
+    if case is None and case_number.startswith("draft #") and case_number[7:].isdigit():
+        case = Case.objects.select_related("enterprise").filter(pk=int(case_number[7:]), number__isnull=True).first()
+    return case is not None and user.is_active and is_applicant_side(actor=user, case=case)
+
+
+def require_local_item(item: ServiceItem) -> None:
+    """Refuse an item of a peer region (``ItemOfPeerRegion``) for a local application."""
+    if not item.is_local:
+        raise ItemOfPeerRegion(details={"region": item.region_id, "item": item.code})
+
+
 class NotYourCase(PermissionDenied):
     default_code = "case_forbidden"
     default_message = _("You may not act on this case.")
@@ -433,6 +459,7 @@ def case_draft_create(
         raise PermissionDenied(_("Only residents and enterprises can apply."), code="applicant_required")
     if item.status != ItemStatus.PUBLISHED:
         raise ApplicationError(_("This item is not open for applications."), code="item_not_available", status=409)
+    require_local_item(item)
     if enterprise is not None and not user_can_act_for(user=actor, enterprise=enterprise):
         raise PermissionDenied(_("You may not act for this enterprise."), code="enterprise_forbidden")
     if channel not in CaseChannel.values:
@@ -617,6 +644,7 @@ def case_submit(*, case: Case, actor: User) -> Case:
     case = _lock(case)
     role = _require_applicant(actor, case)
     _check(case, CaseAction.SUBMIT)
+    require_local_item(case.item)
     case.situations = clean_situations(case.item, case.situations, complete=True)
     case.form_data = _validate_form(case.item, case.form_data, partial=False)
     missing = _missing_for_submission(case)
@@ -1180,6 +1208,7 @@ def case_window_receive(
         raise ValidationFailed(_("Record how the applicant's identity was checked."), code="identity_check_required")
     if item.status != ItemStatus.PUBLISHED:
         raise ApplicationError(_("This item is not open for applications."), code="item_not_available", status=409)
+    require_local_item(item)
     _validate_delivery(delivery_method, delivery_address)
     resident = _resident_for(applicant, item.region)
     answers = clean_situations(item, situations or {}, complete=True)

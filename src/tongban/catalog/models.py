@@ -27,6 +27,7 @@ from tongban.catalog.constants import (
     ThemeAudience,
 )
 from tongban.core.models import TimeStampedModel
+from tongban.regions.selectors import is_local
 
 
 class Theme(models.Model):
@@ -170,6 +171,12 @@ class ServiceItem(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code} v{self.version})"
+
+    @property
+    def is_local(self) -> bool:
+        """An item of this node's region (or within it). A peer region's item, held here for
+        comparison or display, is applied for only through the cross-region paths (forwarding)."""
+        return is_local(region_code=self.region_id)
 
     @property
     def channel_labels(self) -> list[str]:

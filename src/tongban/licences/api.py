@@ -91,9 +91,10 @@ def usable(request: HttpRequest, licence_type_code: str) -> list[LicenceOut]:
     return out
 
 
-@router.post("/uses", response={201: UseOut}, auth=api_auth, summary="Use one of my licences in an application")
+@router.post("/uses", response={201: UseOut}, auth=api_auth, summary="Use one of my licences in an application of mine")
 def use_for_case(request: HttpRequest, body: UseForCaseIn) -> Status[UseOut]:
     user = _user(request)
+    services.require_applicants_case(case_number=body.case_number, user=user)
     use = services.licence_use_for_case(
         licence_number=body.licence_number,
         applicant=user,

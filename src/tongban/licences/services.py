@@ -40,10 +40,13 @@ from tongban.licences.status_changes import (
     licence_suspend,
 )
 from tongban.licences.uses import (
+    CaseNotFound,
     ConsentRequired,
     licence_check_for_case,
     licence_use_for_case,
     licence_uses_name_case,
+    register_case_check,
+    require_applicants_case,
 )
 from tongban.licences.verifying import (
     STATUS_MESSAGES,
@@ -60,6 +63,7 @@ __all__ = [
     "LICENCES",
     "STANDARD_DISCLOSABLE",
     "STATUS_MESSAGES",
+    "CaseNotFound",
     "ConsentRequired",
     "LicenceNotUsable",
     "VerificationResult",
@@ -82,7 +86,9 @@ __all__ = [
     "presentation_verify",
     "record_staff_read",
     "record_use",
+    "register_case_check",
     "require_admin",
+    "require_applicants_case",
     "require_reason",
     "signing_key_retire",
     "signing_key_rotate",

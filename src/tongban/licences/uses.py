@@ -3,6 +3,7 @@ consent, and a reviewer's check of the licence a case references."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from tongban.accounts.models import User
 from tongban.accounts.selectors import holder_ids_for
 from tongban.core.context import current
-from tongban.core.errors import ApplicationError
+from tongban.core.errors import ApplicationError, NotFound
 from tongban.licences import events
 from tongban.licences.constants import LicenceStatus, UseKind
 from tongban.licences.models import Licence, LicenceUse
@@ -19,6 +20,30 @@ from tongban.licences.numbers import is_well_formed
 from tongban.licences.selectors import licence_reference_status
 from tongban.licences.verification import Check, verify_compact
 from tongban.licences.verifying import STATUS_MESSAGES, LicenceNotUsable, record_use
+
+
+class CaseNotFound(NotFound):
+    default_code = "case_not_found"
+    default_message = _("No such application of yours.")
+
+
+# Whether a case number names an application the user may act on as its applicant. Licences sit
+# below cases, so the cases context registers the check (CasesConfig.ready); with none registered
+# no case number is accepted.
+CaseCheck = Callable[[str, User], bool]
+_case_checks: list[CaseCheck] = []
+
+
+def register_case_check(check: CaseCheck) -> None:
+    if check not in _case_checks:
+        _case_checks.append(check)
+
+
+def require_applicants_case(*, case_number: str, user: User) -> None:
+    """Refuse (``case_not_found``, 404) a case number that names no application of ``user``'s."""
+    number = case_number.strip()
+    if not number or not any(check(number, user) for check in _case_checks):
+        raise CaseNotFound()
 
 
 class ConsentRequired(ApplicationError):

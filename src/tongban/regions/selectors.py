@@ -14,6 +14,18 @@ def region_get(*, code: str) -> Region:
         raise NotFound(code="region_not_found") from None
 
 
+def is_local(*, region_code: str) -> bool:
+    """Whether ``region_code`` is this node's region or lies within it (GB/T 2260: the codes of a
+    province share its first two digits, those of a city its first four). Anything else is a peer's."""
+    own = str(settings.TONGBAN_REGION)
+    code = str(region_code)
+    if own.endswith("0000"):
+        return code[:2] == own[:2]
+    if own.endswith("00"):
+        return code[:4] == own[:4]
+    return code == own
+
+
 def home_region() -> Region:
     return region_get(code=settings.TONGBAN_REGION)
 

@@ -108,38 +108,103 @@ def test_unknown_challenge_and_unknown_user(notify_log: Path) -> None:
     assert AuditEvent.objects.filter(stream="login:unknown", action="accounts.login_failed").exists()
 
 
-def test_lockout_after_five_failures_and_unlock_after_the_window(
+def _owner_logged_in_from(user: User, source: str, log: Path, capture: Any) -> None:
+    challenge = _start(user, capture, source=source)
+    services.login_verify_otp(challenge=challenge.challenge, code=last_code(log, user_id=user.pk), source=source)
+
+
+def test_wrong_passwords_and_unknown_accounts_get_one_answer(
     notify_log: Path, django_capture_on_commit_callbacks: Any
 ) -> None:
-    # given an account
+    # given an account, and a user name without one
     user = UserFactory.create(phone="13800001115")
-    # when the password is wrong four times, then each answer counts down
-    for left in (4, 3, 2, 1):
+    answers: list[tuple[str, int, str, Any]] = []
+    # when a stranger tries wrong passwords until the address is stopped, then the right one, then no account
+    for password in ["wrong"] * 6 + [PASSWORD]:
         with pytest.raises(LoginFailed) as err:
-            _start(user, django_capture_on_commit_callbacks, password="wrong")
-        assert err.value.details == {"attempts_left": left}
-    # when it is wrong a fifth time, then the account is locked
-    with pytest.raises(AccountLocked):
-        _start(user, django_capture_on_commit_callbacks, password="wrong")
+            _start(user, django_capture_on_commit_callbacks, password=password, source="198.51.100.66")
+        answers.append((err.value.code, err.value.status, str(err.value.message), err.value.details))
+    with pytest.raises(LoginFailed) as unknown:
+        services.login_start(username="120101198001019999", password="x", source="198.51.100.67")
+    answers.append((unknown.value.code, unknown.value.status, str(unknown.value.message), unknown.value.details))
+    # then every answer is the same: no count of attempts left, no word of a lock
+    assert len(set(answers)) == 1
+    code, status, message, details = answers[0]
+    assert (code, status, details) == ("invalid_credentials", 401, None) and "密码" in message
+    assert LoginAttempt.objects.filter(user=user, reason="wrong_password").count() == 5
+    assert LoginAttempt.objects.filter(user=user, reason="locked").count() == 2
+
+
+def test_a_stranger_stops_only_their_own_address_not_the_owner(
+    notify_log: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given an owner who logged in from home before
+    user = UserFactory.create(phone="13800001125")
+    _owner_logged_in_from(user, "203.0.113.10", notify_log, django_capture_on_commit_callbacks)
+    # when a stranger guesses five wrong passwords from their address
+    for _ in range(5):
+        with pytest.raises(LoginFailed):
+            _start(user, django_capture_on_commit_callbacks, password="wrong", source="198.51.100.5")
+    # then that address is stopped, even with the right password
+    with pytest.raises(LoginFailed):
+        _start(user, django_capture_on_commit_callbacks, source="198.51.100.5")
+    # but the account is not locked: the owner logs in from home and from a new place
+    user.refresh_from_db()
+    assert user.locked_until is None
+    assert _start(user, django_capture_on_commit_callbacks, source="203.0.113.10").challenge
+    assert _start(user, django_capture_on_commit_callbacks, source="192.0.2.200").challenge
+    # and once the failures have left the window, the stopped address may try again
+    LoginAttempt.objects.filter(user=user, source="198.51.100.5").update(
+        created_at=timezone.now() - dt.timedelta(minutes=16)
+    )
+    assert _start(user, django_capture_on_commit_callbacks, source="198.51.100.5").challenge
+
+
+def test_many_addresses_pause_only_new_places_and_the_owner_is_told(
+    notify_log: Path, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    settings.TONGBAN_LOGIN_ACCOUNT_FAILURES = 8
+    # given an owner who logged in from home before
+    user = UserFactory.create(phone="13800001126")
+    _owner_logged_in_from(user, "203.0.113.11", notify_log, django_capture_on_commit_callbacks)
+    # when strangers at eight addresses each guess once
+    for i in range(8):
+        with pytest.raises(LoginFailed):
+            _start(user, django_capture_on_commit_callbacks, password="wrong", source=f"198.51.100.{100 + i}")
+    # then logins from new places are paused (the same answer) and the owner is told
     user.refresh_from_db()
     assert user.locked_until is not None
-    assert dt.timedelta(minutes=14) < user.locked_until - timezone.now() <= dt.timedelta(minutes=15)
     assert "accounts.account_locked" in _actions(user)
     assert user.notifications.filter(kind="security").exists()
-    # and even the right password is refused while locked
-    with pytest.raises(AccountLocked) as locked:
-        _start(user, django_capture_on_commit_callbacks)
-    assert locked.value.code == "account_locked" and "分钟" in str(locked.value.message)
-    # when the lock has ended (fifteen minutes later)
-    later = timezone.now() - dt.timedelta(minutes=16)
-    User.objects.filter(pk=user.pk).update(locked_until=timezone.now() - dt.timedelta(seconds=1))
-    LoginAttempt.objects.filter(user=user).update(created_at=later)
-    # then the right password works again and a fresh count starts
-    challenge = _start(user, django_capture_on_commit_callbacks)
-    assert challenge.challenge
-    with pytest.raises(LoginFailed) as err:
-        _start(user, django_capture_on_commit_callbacks, password="wrong")
-    assert err.value.details == {"attempts_left": 4}
+    with pytest.raises(LoginFailed):
+        _start(user, django_capture_on_commit_callbacks, source="192.0.2.201")
+    # but the owner still logs in from home
+    assert _start(user, django_capture_on_commit_callbacks, source="203.0.113.11").challenge
+
+
+def test_an_address_guessing_across_accounts_is_stopped(
+    notify_log: Path, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    settings.TONGBAN_LOGIN_SOURCE_FAILURES = 6
+    # given accounts, and an address that guesses one password for each of them and for unknown names
+    users = [UserFactory.create(phone=f"1380000{2000 + i}") for i in range(4)]
+    for user in users:
+        with pytest.raises(LoginFailed):
+            _start(user, django_capture_on_commit_callbacks, password="wrong", source="198.51.100.9")
+    for name in ("nobody1", "nobody2"):
+        with pytest.raises(LoginFailed):
+            services.login_start(username=name, password="x", source="198.51.100.9")
+    rows = LoginAttempt.objects.count()
+    # when it tries again, whatever the account
+    with pytest.raises(services.TooManyAttempts) as err:
+        _start(users[0], django_capture_on_commit_callbacks, source="198.51.100.9")
+    with pytest.raises(services.TooManyAttempts):
+        services.login_start(username="nobody3", password="x", source="198.51.100.9")
+    # then it is stopped without a word about the accounts, and nothing more is written
+    assert (err.value.code, err.value.status) == ("too_many_attempts", 429)
+    assert LoginAttempt.objects.count() == rows
+    # while another address is not
+    assert _start(users[0], django_capture_on_commit_callbacks, source="192.0.2.202").challenge
 
 
 def test_wrong_codes_count_toward_the_lockout(notify_log: Path, django_capture_on_commit_callbacks: Any) -> None:
@@ -152,17 +217,19 @@ def test_wrong_codes_count_toward_the_lockout(notify_log: Path, django_capture_o
         wrong = f"{(int(code) + 7) % 1_000_000:06d}"
         for _try in range(2):
             try:
-                services.login_verify_otp(challenge=challenge.challenge, code=wrong)
+                services.login_verify_otp(challenge=challenge.challenge, code=wrong, source="203.0.113.7")
             except ApplicationError as exc:
                 errors.append(exc)
             if isinstance(errors[-1], AccountLocked):
                 break
         if isinstance(errors[-1], AccountLocked):
             break
-    # then requesting new codes does not reset the count: the fifth wrong code locks the account
+    # then requesting new codes does not reset the count: the fifth wrong code stops this address
     assert [type(e).__name__ for e in errors] == ["OtpFailed"] * 4 + ["AccountLocked"]
-    with pytest.raises(AccountLocked):
+    with pytest.raises(LoginFailed):
         _start(user, django_capture_on_commit_callbacks)
+    # and the account is not locked for its owner elsewhere
+    assert _start(user, django_capture_on_commit_callbacks, source="192.0.2.203").challenge
 
 
 def test_code_allows_limited_attempts(notify_log: Path, django_capture_on_commit_callbacks: Any, settings: Any) -> None:
@@ -276,7 +343,7 @@ def test_api_refuses_nul_characters_and_huge_ids(api_client: Client) -> None:
     r = api_client.post(
         "/api/v1/accounts/login", {"username": "a\x00b", "password": "x"}, content_type="application/json"
     )
-    assert r.status_code == 422 and r.json()["code"] == "validation_error"
+    assert r.status_code == 422 and r.json()["code"] == "invalid_text"
     r = api_client.post(
         "/api/v1/accounts/register",
         {"id_number": "1", "full_name": "王\x00", "phone": "1", "password": "x"},
@@ -285,7 +352,8 @@ def test_api_refuses_nul_characters_and_huge_ids(api_client: Client) -> None:
     assert r.status_code == 422
     user = UserFactory.create()
     api_client.force_login(user)
-    assert api_client.get("/api/v1/accounts/enterprises/91%00/members").status_code == 404
+    r = api_client.get("/api/v1/accounts/enterprises/91%00/members")
+    assert r.status_code == 422 and r.json()["code"] == "invalid_text"
     assert api_client.post(f"/api/v1/accounts/notifications/{2**63 + 5}/read").status_code in {404, 422}
     assert api_client.post(f"/api/v1/accounts/notifications/{2**62}/read").status_code == 404
 

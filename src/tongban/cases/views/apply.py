@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -413,6 +414,9 @@ def _handle_application(
 def apply(request: HttpRequest, item_code: str) -> HttpResponse:
     """Apply online for an item: the form, the materials, how to receive the result, the commitment."""
     item = published_item(item_code)
+    if not item.is_local:  # a peer region's item: only through the cross-region paths
+        messages.error(request, str(services.ItemOfPeerRegion.default_message))
+        return HttpResponseRedirect(reverse("forwarding:online") + "?" + urlencode({"q": item.name}))
     user = request_user(request)
     if user.kind == UserKind.STAFF:
         messages.error(

@@ -72,7 +72,7 @@ def window_apply(request: HttpRequest, item_code: str) -> HttpResponse:
     user = request_user(request)
     regions = _clerk_regions(user)
     item = published_item(item_code, online=False)
-    if item.region_id not in regions:
+    if item.region_id not in regions or not item.is_local:
         raise Http404(gettext("This item is not open for applications."))
     applicant_form = case_forms.WindowApplicantForm(request.POST or None)
     situations_form = case_forms.situations_form_class(item, required=True)(
