@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tongban.core.middleware.RequestContextMiddleware",
+    "tongban.core.privacy.PersonalDataReadMiddleware",
     "tongban.core.middleware.TextInputMiddleware",
 ]
 
@@ -138,8 +139,23 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _env_
 # indexes, which is all the embedded default needs.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
+# Counters of failed guesses (tongban.core.throttle): shared by every process of the node. The
+# database by default (its table is made by core's migration 0003); Redis when the node runs on
+# several machines (TONGBAN_THROTTLE_CACHE_URL=redis://host:6379/1, with the ``redis`` package).
+_THROTTLE_CACHE_URL = os.environ.get("TONGBAN_THROTTLE_CACHE_URL", "")
+THROTTLE_CACHE_TABLE = "tongban_throttle_cache"
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _THROTTLE_CACHE_URL, "TIMEOUT": 900}
+        if _THROTTLE_CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": THROTTLE_CACHE_TABLE,
+            "TIMEOUT": 900,
+        }
+    ),
     # Search answers keyed by the search index's generation, read from the database on every
     # request, so per-process memory stays correct behind a load balancer (catalog/search_cache.py).
     "search": {

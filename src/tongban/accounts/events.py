@@ -195,6 +195,18 @@ def access_token_issued(*, user: User, application: Any, scope: str, expires: st
     )
 
 
+def oidc_consent_remembered(*, user: User, application: Any, scopes: list[str]) -> AuditEvent:
+    return audit.record(
+        stream=user_stream(user),
+        action="accounts.oidc_consent_remembered",
+        object_type="oauth2_provider.application",
+        object_id=application.pk,
+        actor=user,
+        actor_role="self",
+        data={"client_id": application.client_id, "scopes": scopes},
+    )
+
+
 # ---------------------------------------------------------------- cross-region login (ADR 0015)
 
 

@@ -298,3 +298,23 @@ class PeerLoginClient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_code} {self.redirect_uri}"
+
+
+class OidcConsent(models.Model):
+    """A consent the user asked Tongban to remember: this client may sign them in with these scopes
+    without asking again. Without it every authorization asks (``accounts.oidc_views``)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="oidc_consents", verbose_name=_("user"))
+    application = models.ForeignKey(
+        "oauth2_provider.Application", on_delete=models.CASCADE, related_name="+", verbose_name=_("application")
+    )
+    scopes = models.CharField(_("scopes"), max_length=500)
+    created_at = models.DateTimeField(_("remembered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("remembered sign-in consent")
+        verbose_name_plural = _("remembered sign-in consents")
+        constraints = [models.UniqueConstraint(fields=["user", "application"], name="oidc_consent_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.application_id} · {self.scopes}"

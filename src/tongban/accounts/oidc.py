@@ -82,6 +82,13 @@ class TongbanOAuth2Validator(OAuth2Validator):  # type: ignore[misc]
         "id_number": "id_number",  # peer regions' nodes only (accounts.scopes, ADR 0015)
     }
 
+    def validate_redirect_uri(self, client_id: str, redirect_uri: str, request: Any, *args: Any, **kwargs: Any) -> bool:
+        """Only a registered redirect URI, character for character (RFC 9700 §4.1.3). django-oauth-toolkit
+        also lets a loopback URI (``http://127.0.0.1/...``) match at any port (RFC 8252 §7.3, for native
+        apps); Tongban's clients are department systems and peer nodes, which register their port."""
+        registered = str(getattr(request.client, "redirect_uris", "") or "").split()
+        return redirect_uri in registered
+
     def get_claim_dict(self, request: Any) -> dict[str, Any]:
         user: User = request.user
         client_id = getattr(request.client, "client_id", "") or getattr(request, "client_id", "")

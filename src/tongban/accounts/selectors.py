@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tongban.accounts import store
 from tongban.accounts.constants import MemberRole, StaffRoleKind
-from tongban.accounts.models import Enterprise, EnterpriseMember, StaffRole, User
+from tongban.accounts.models import Enterprise, EnterpriseMember, OidcConsent, StaffRole, User
 from tongban.core.context import request_context
 from tongban.regions.models import Department
 
@@ -200,3 +200,11 @@ def acting_enterprise(request: HttpRequest) -> Enterprise | None:
     if enterprise is None or not user_can_act_for(user=user, enterprise=enterprise):
         return None
     return enterprise
+
+
+def oidc_consent_covers(*, user: User, application: Any, scopes: list[str]) -> bool:
+    """Whether ``user`` asked to remember their consent to ``application`` for (at least) ``scopes``."""
+    if not user.is_authenticated:
+        return False
+    remembered = OidcConsent.objects.filter(user=user, application=application).values_list("scopes", flat=True).first()
+    return remembered is not None and set(scopes) <= set(remembered.split())

@@ -43,7 +43,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts import constants, events
 from tongban.accounts.constants import LoginStage, MemberRole, NotificationKind, UserKind
-from tongban.accounts.models import Enterprise, EnterpriseMember, LoginAttempt, OneTimeCode, User
+from tongban.accounts.models import Enterprise, EnterpriseMember, LoginAttempt, OidcConsent, OneTimeCode, User
 from tongban.accounts.notifications import deliver, notify
 from tongban.accounts.selectors import user_is_legal_representative
 from tongban.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -749,3 +749,11 @@ def access_token_issue(
         user=user, application=application, scope=scope, expires=expires.isoformat(), actor=actor
     )
     return token
+
+
+@transaction.atomic(durable=True)
+def oidc_consent_remember(*, user: User, application: Any, scopes: list[str]) -> None:
+    """The user ticked "remember": later authorizations of ``application`` for these scopes skip the question."""
+    clean = sorted({s for s in scopes if s})
+    OidcConsent.objects.update_or_create(user=user, application=application, defaults={"scopes": " ".join(clean)})
+    events.oidc_consent_remembered(user=user, application=application, scopes=clean)

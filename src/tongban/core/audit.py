@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +19,27 @@ from django.utils import timezone
 from tongban.core.context import current
 from tongban.core.db import build, defer_write, execute, preparer
 from tongban.core.models import AuditEvent, AuditStreamHead
+
+# Counts the events recorded while a ``counting()`` block runs (per request: core.privacy checks
+# that a staff read of personal data recorded one).
+_recorded: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("tongban_audit_recorded", default=None)
+
+
+@contextmanager
+def counting() -> Iterator[list[int]]:
+    """``[n]``: the number of events recorded in the block so far (also those of nested code)."""
+    box = [0]
+    token = _recorded.set(box)
+    try:
+        yield box
+    finally:
+        _recorded.reset(token)
+
+
+def _count(n: int = 1) -> None:
+    box = _recorded.get()
+    if box is not None:
+        box[0] += n
 
 
 class Actor:
@@ -166,6 +189,7 @@ def _new_event(
     data: dict[str, Any] | None,
 ) -> AuditEvent:
     ctx = current()
+    _count()
     # in the order of AuditEvent's concrete fields
     event = build(
         AuditEvent,
@@ -315,6 +339,7 @@ def record_many(*, stream: str, entries: list[Entry]) -> list[AuditEvent]:
     if not entries:
         return []
     ctx = current()
+    _count(len(entries))
     seq, prev_hash = _upsert_locked_head(stream)
     events: list[AuditEvent] = []
     for entry in entries:

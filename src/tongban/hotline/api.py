@@ -40,6 +40,9 @@ class TicketIn(Schema):
     caller_phone: str = Field("", max_length=20)
     caller_email: str = Field("", max_length=120)
     department: str = Field("", max_length=40, description="dispatch at once to this department code")
+    publish: bool = Field(
+        False, description="the caller agrees to publication on the public list (personal data removed)"
+    )
 
 
 class CallerOut(Schema):
@@ -129,6 +132,7 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[dict[str, A
         caller_phone=payload.caller_phone,
         caller_email=payload.caller_email,
         department=_department(payload.department) if payload.department else None,
+        publish=payload.publish,
     )
     body = _out(ticket, actor)
     body["check_code"] = ticket.check_code

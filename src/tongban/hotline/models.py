@@ -41,6 +41,11 @@ class Ticket(models.Model):
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     long = models.FloatField(_("longitude"), null=True, blank=True)
     caller_anonymous = models.BooleanField(_("anonymous"), default=False)
+    publish_consent = models.BooleanField(
+        _("caller agreed to publication"),
+        default=False,
+        help_text=_("Shown on the public request list (Open311), with personal data removed; never for reports."),
+    )
     caller_name = models.CharField(_("caller's name"), max_length=60, blank=True)
     caller_phone = models.CharField(_("caller's phone"), max_length=20, blank=True)
     caller_email = models.CharField(_("caller's email"), max_length=120, blank=True)

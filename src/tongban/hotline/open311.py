@@ -5,6 +5,12 @@ attribute, the ticket category (咨询, 求助, 投诉…). Posting a request ne
 (``tongban open311 keys create NAME``) and creates a ticket on the ``open311`` channel. Requests
 carry no personal data of callers. Errors use the standard shape ``[{"code": …, "description": …}]``
 (``<errors><error>…`` in XML).
+
+Publication: the list and the detail show only tickets whose caller agreed to publication
+(``Ticket.publish_consent``: the intake form's box, ``publish`` in the API, the Open311 attribute
+``publish``), never a report (举报); their text, reply and address pass ``core.redact`` (phone and ID
+numbers, email addresses and address doors removed) and their coordinates are rounded to about
+100 m. Others' tickets are followed with the number and check code (``/hotline/track/``).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -22,6 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from tongban.core.errors import ApplicationError
+from tongban.core.redact import redact
 from tongban.hotline import services
 from tongban.hotline.constants import OPEN_STATES, SUBJECTS, Channel, TicketCategory, TicketStatus
 from tongban.hotline.models import Ticket
@@ -136,7 +144,20 @@ def service_definition(request: HttpRequest, code: str, *, fmt: str) -> HttpResp
                 "order": 1,
                 "description": _("Category"),
                 "values": [{"key": c.value, "name": str(c.label)} for c in TicketCategory],
-            }
+            },
+            {
+                "variable": True,
+                "code": "publish",
+                "datatype": "singlevaluelist",
+                "required": False,
+                "datatype_description": _(
+                    "Whether the caller agrees that the request be published without personal data "
+                    "(default: not published; reports are never published)"
+                ),
+                "order": 2,
+                "description": _("Publish"),
+                "values": [{"key": "true", "name": _("Yes")}, {"key": "false", "name": _("No")}],
+            },
         ],
     }
     if fmt == "xml":
@@ -165,6 +186,19 @@ def _iso(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value).isoformat(timespec="seconds") if value else None
 
 
+def published() -> QuerySet[Ticket]:
+    """The tickets of this line that may be shown to anyone: the caller agreed, and not a report."""
+    return (
+        Ticket.objects.filter(line_region_id=settings.TONGBAN_REGION, publish_consent=True)
+        .exclude(category=TicketCategory.REPORT)
+        .exclude(status=TicketStatus.MERGED)
+    )
+
+
+def _coarse(value: float | None) -> float | None:
+    return round(value, 3) if value is not None else None  # about 100 m
+
+
 def request_body(ticket: Ticket, departments: dict[str, str]) -> dict[str, Any]:
     is_open = ticket.status in OPEN_STATES or ticket.status == TicketStatus.TRANSFERRED
     return {
@@ -173,17 +207,17 @@ def request_body(ticket: Ticket, departments: dict[str, str]) -> dict[str, Any]:
         "status_notes": str(TicketStatus(ticket.status).label),
         "service_name": SUBJECTS[ticket.subject][0] if ticket.subject in SUBJECTS else None,
         "service_code": ticket.subject or "general",
-        "description": ticket.content[:4000],
+        "description": redact(ticket.content)[:4000],
         "agency_responsible": ticket.department.name if ticket.department else None,
-        "service_notice": ticket.reply[:4000] if not is_open and ticket.reply else None,
+        "service_notice": redact(ticket.reply)[:4000] if not is_open and ticket.reply else None,
         "requested_datetime": _iso(ticket.created_at),
         "updated_datetime": _iso(ticket.updated_at),
         "expected_datetime": _iso(ticket.due_at),
-        "address": ticket.location or None,
+        "address": redact(ticket.location) or None,
         "address_id": None,
         "zipcode": None,
-        "lat": ticket.lat,
-        "long": ticket.long,
+        "lat": _coarse(ticket.lat),
+        "long": _coarse(ticket.long),
         "media_url": None,
     }
 
@@ -208,7 +242,7 @@ def _date(value: str | None, name: str) -> dt.datetime | None:
 def requests_view(request: HttpRequest, *, fmt: str) -> HttpResponse:
     if request.method == "POST":
         return _create(request, fmt)
-    qs = Ticket.objects.filter(line_region_id=settings.TONGBAN_REGION).exclude(status=TicketStatus.MERGED)
+    qs = published()
     ids = [i.strip().upper() for i in request.GET.get("service_request_id", "").split(",") if i.strip()]
     if ids:
         qs = qs.filter(number__in=ids[:MAX_REQUESTS])
@@ -244,12 +278,7 @@ def requests_view(request: HttpRequest, *, fmt: str) -> HttpResponse:
 @require_http_methods(["GET"])
 @_guard
 def request_detail(request: HttpRequest, number: str, *, fmt: str) -> HttpResponse:
-    ticket = (
-        Ticket.objects.filter(line_region_id=settings.TONGBAN_REGION, number=number.upper())
-        .exclude(status=TicketStatus.MERGED)
-        .select_related("department")
-        .first()
-    )
+    ticket = published().filter(number=number.upper()).select_related("department").first()
     if ticket is None:
         raise Open311Error(404, _("service_request_id not found"))
     return _respond(fmt, [request_body(ticket, _departments())], root="service_requests", item="request")
@@ -277,6 +306,9 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     if (lat is None or long is None) and not address and not data.get("address_id"):
         raise Open311Error(400, _("a location is required: lat and long, address_string or address_id"))
     category = data.get("attribute[category]") or TicketCategory.HELP
+    publish = (data.get("attribute[publish]") or "false").strip().lower()
+    if publish not in ("true", "false"):
+        raise Open311Error(400, _("attribute[publish] must be true or false"))
     name = " ".join(p for p in (data.get("last_name", ""), data.get("first_name", "")) if p).strip()
     ticket = services.ticket_create(
         actor=None,
@@ -292,6 +324,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         caller_phone=data.get("phone", ""),
         caller_email=data.get("email", ""),
         external_id=(data.get("device_id") or "")[:64],
+        publish=publish == "true",
     )
     body = [
         {

@@ -22,7 +22,9 @@ from django.utils import timezone
 
 from tongban.accounts.constants import StaffRoleKind
 from tongban.accounts.models import User
+from tongban.core.context import current
 from tongban.core.models import AuditEvent
+from tongban.core.throttle import Guard
 from tongban.hotline import events, sla
 from tongban.hotline.constants import (
     DUPLICATE_MIN_SIMILARITY,
@@ -178,13 +180,28 @@ def timeline(*, ticket: Ticket) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(stream=ticket.stream, action__in=events.TIMELINE_ACTIONS).order_by("seq"))
 
 
+# Guessing a check code (six digits) is stopped per ticket and per address: ten wrong codes for a
+# ticket, or thirty from an address, within fifteen minutes stop further tries (the right code too)
+# until the window has passed. Following a ticket and rating it count together.
+TRACK_PER_TICKET = Guard(scope="hotline.track.ticket", limit=10, window=900)
+TRACK_PER_SOURCE = Guard(scope="hotline.track.source", limit=30, window=900)
+
+
 def ticket_track(*, number: str, check_code: str) -> Ticket:
-    """The caller's follow-up: number and check code must both match (numbers cannot be enumerated)."""
+    """The caller's follow-up: number and check code must both match (numbers cannot be enumerated).
+
+    Raises ``TooManyGuesses`` (``too_many_attempts``, 429) once the ticket or the caller's address
+    has used up its wrong codes."""
     number = (number or "").strip().upper()[:24]
     code = (check_code or "").strip()[:8]
+    source = current().source
+    TRACK_PER_TICKET.check([number])
+    TRACK_PER_SOURCE.check([source])
     ticket = Ticket.objects.select_related("department").filter(number=number).first()
     expected = ticket.check_code if ticket is not None else "000000-x"
     if not secrets.compare_digest(code.encode(), expected.encode()) or ticket is None:
+        TRACK_PER_TICKET.fail([number])
+        TRACK_PER_SOURCE.fail([source])
         raise TicketNotFound()
     return ticket
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tongban.core.errors import ApplicationError
+from tongban.core.throttle import TooManyGuesses
 from tongban.hotline import api, knowledge, selectors, services
 from tongban.hotline.constants import (
     SUBJECTS,
@@ -62,6 +63,10 @@ class IntakeForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200, required=False)
     content = forms.CharField(
         label=gettext_lazy("What the caller says"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    publish = forms.BooleanField(
+        label=gettext_lazy("The caller agrees that the request is published (without personal data)"),
+        required=False,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -341,9 +346,12 @@ def track(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("check_code", "").strip()
     ticket = None
     error = ""
+    status = 200
     if number or code:
         try:
             ticket = selectors.ticket_track(number=number, check_code=code)
+        except TooManyGuesses as exc:
+            error, status = str(exc.message), exc.status
         except ApplicationError:
             error = _("No ticket matches this number and check code.")
     return render(
@@ -359,6 +367,7 @@ def track(request: HttpRequest) -> HttpResponse:
             "can_evaluate": ticket is not None and ticket.status == TicketStatus.REVISITED,
             "satisfactions": Satisfaction.choices,
         },
+        status=status,
     )
 
 

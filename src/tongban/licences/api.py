@@ -167,13 +167,17 @@ def detail(request: HttpRequest, number: str) -> LicenceOut:
 
 @router.get("/{number}/vc-jwt", auth=api_auth, summary="The licence's signed credential (application/vc+jwt)")
 def vc_jwt(request: HttpRequest, number: str) -> HttpResponse:
-    _, licence = _visible(request, number)
+    user, licence = _visible(request, number)
+    if licence.holder_id not in holder_ids_for(user=user):
+        services.record_staff_read(licence=licence, actor=user, purpose="downloading a licence (VC-JWT)")
     return HttpResponse(licence.vc_jwt, content_type="application/vc+jwt")
 
 
 @router.get("/{number}/pdf", auth=api_auth, summary="The licence as a signed PDF (PAdES)")
 def pdf(request: HttpRequest, number: str) -> HttpResponse:
-    _, licence = _visible(request, number)
+    user, licence = _visible(request, number)
+    if licence.holder_id not in holder_ids_for(user=user):
+        services.record_staff_read(licence=licence, actor=user, purpose="downloading a licence (PDF)")
     response = HttpResponse(signed_pdf(licence), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{licence.number}.pdf"'
     return response

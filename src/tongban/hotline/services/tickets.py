@@ -83,12 +83,16 @@ def ticket_create(
     external_id: str = "",
     department: Department | None = None,
     now: dt.datetime | None = None,
+    publish: bool = False,
 ) -> Ticket:
     """Take a request (受理) from any channel; with ``department``, dispatch it (派单) in the same transaction.
 
     Phone calls, social media and letters are entered by agents; residents file on the web or the
     app themselves (``actor`` is the resident); Open311 clients file with an API key (``actor``
     is None, channel ``open311``). An anonymous caller leaves no name or contact.
+
+    ``publish``: the caller agreed that the request be shown on the public list (Open311), with
+    personal data removed; a report (举报) is never published.
     """
     now = now_or(now)
     line_code = settings.TONGBAN_REGION
@@ -164,6 +168,7 @@ def ticket_create(
         lat=lat,
         long=long,
         caller_anonymous=anonymous,
+        publish_consent=publish and category != TicketCategory.REPORT,
         caller_name=caller_name,
         caller_phone=caller_phone,
         caller_email=caller_email,

@@ -64,7 +64,7 @@ def test_services_list_and_definition_validate(api_client: Client, validate: Any
     assert {s["service_code"] for s in body} >= {"market", "labour", "housing_fund"}
     definition = api_client.get("/open311/v2/services/market.json").json()
     validate("service-definition.json", definition)
-    assert definition["attributes"][0]["code"] == "category"
+    assert [a["code"] for a in definition["attributes"]] == ["category", "publish"]
     missing = api_client.get("/open311/v2/services/weather.json")
     assert missing.status_code == 404 and missing.json() == [
         {"code": 404, "description": missing.json()[0]["description"]}
@@ -88,6 +88,7 @@ def test_post_a_request_then_read_it_back(api_client: Client, validate: Any, key
             "last_name": "王",
             "phone": "13812345678",
             "attribute[category]": "complaint",
+            "attribute[publish]": "true",
         },
     )
     # then a ticket exists on the open311 channel
@@ -107,8 +108,9 @@ def test_post_a_request_then_read_it_back(api_client: Client, validate: Any, key
 
 def test_filters(api_client: Client, validate: Any) -> None:
     ln = f.line()
-    open_one = f.ticket(ln, subject="market")
+    open_one = f.ticket(ln, subject="market", publish=True)
     closed_one = f.closed(ln)
+    Ticket.objects.filter(pk=closed_one.pk).update(publish_consent=True)
     Ticket.objects.filter(pk=closed_one.pk).update(subject="labour")
     get = api_client.get
 
@@ -127,7 +129,7 @@ def test_filters(api_client: Client, validate: Any) -> None:
 
 def test_xml_responses(api_client: Client, key: str) -> None:
     ln = f.line()
-    t = f.ticket(ln, subject="market")
+    t = f.ticket(ln, subject="market", publish=True)
     services_xml = xml(api_client.get("/open311/v2/services.xml").content)
     assert services_xml.tag == "services" and services_xml.find("service/service_code") is not None
     definition = xml(api_client.get("/open311/v2/services/market.xml").content)
@@ -177,3 +179,64 @@ def test_bad_filters_are_errors(api_client: Client) -> None:
     ):
         response = api_client.get(f"/open311/v2/requests.json?{query}")
         assert response.status_code == 400 and response.json()[0]["code"] == 400, query
+
+
+# ---------------------------------------------------------------- what the public list shows
+
+
+def test_only_what_the_caller_agreed_to_publish_is_listed_and_never_a_report(api_client: Client, validate: Any) -> None:
+    # given a consenting caller's complaint, a caller who did not agree, and a report (举报) whose caller agreed
+    ln = f.line()
+    shown = f.ticket(ln, subject="market", publish=True)
+    private = f.ticket(ln, subject="market", content="楼下超市噪音扰民")
+    report = f.ticket(ln, subject="market", category="report", content="某科长收受红包", publish=True)
+    # when anyone lists the requests or opens one
+    listed = api_client.get("/open311/v2/requests.json").json()
+    validate("requests.json", listed)
+    # then only the consenting caller's request is there
+    assert [r["service_request_id"] for r in listed] == [shown.number]
+    for hidden in (private, report):
+        response = api_client.get(f"/open311/v2/requests/{hidden.number}.json")
+        assert response.status_code == 404
+        ids = api_client.get(f"/open311/v2/requests.json?service_request_id={hidden.number}").json()
+        assert ids == []
+    assert not Ticket.objects.get(pk=report.pk).publish_consent
+
+
+def test_published_text_reply_and_place_carry_no_personal_data(api_client: Client, validate: Any) -> None:
+    # given a consenting caller who typed their phone, ID number, email and door into the text
+    ln = f.line()
+    t = f.ticket(
+        ln,
+        subject="market",
+        publish=True,
+        content="我住南京路12号3单元501室，电话13812345678，身份证120101198001011234，邮箱wang@example.com，超市卖过期牛奶",
+        location="天津市和平区南京路12号3单元501室",
+        lat=39.117456,
+        long=117.199123,
+    )
+    services.ticket_dispatch(ticket=t, actor=ln.agent, department=ln.amr)
+    services.ticket_accept(ticket=t, actor=ln.amr_handler)
+    services.ticket_reply(ticket=t, actor=ln.amr_handler, reply="已联系王先生（13900001111）并处理。")
+    services.ticket_close(ticket=t, actor=ln.agent)
+    # when the closed request is read
+    body = api_client.get(f"/open311/v2/requests/{t.number}.json").json()
+    validate("requests.json", body)
+    text = json.dumps(body, ensure_ascii=False)
+    # then none of it is there, and the rest of the text is
+    for secret in ("13812345678", "120101198001011234", "wang@example.com", "12号", "501室", "13900001111"):
+        assert secret not in text
+    assert "超市卖过期牛奶" in body[0]["description"] and "南京路" in body[0]["address"]
+    assert body[0]["service_notice"].startswith("已联系王先生")
+    assert (body[0]["lat"], body[0]["long"]) == (39.117, 117.199)
+
+
+def test_an_open311_post_is_unpublished_unless_asked(api_client: Client, key: str) -> None:
+    f.line()
+    common = {"api_key": key, "service_code": "market", "address_string": "和平区", "description": "占道经营"}
+    quiet = api_client.post("/open311/v2/requests.json", common).json()[0]["service_request_id"]
+    loud = api_client.post("/open311/v2/requests.json", {**common, "attribute[publish]": "true"}).json()[0]
+    bad = api_client.post("/open311/v2/requests.json", {**common, "attribute[publish]": "maybe"})
+    assert not Ticket.objects.get(number=quiet).publish_consent
+    assert Ticket.objects.get(number=loud["service_request_id"]).publish_consent
+    assert bad.status_code == 400

@@ -1,0 +1,70 @@
+"""Which views of cases show personal data (tongban.core.privacy)."""
+
+from __future__ import annotations
+
+from tongban.core.privacy import NONE, OWN, declare, declare_admin, staff
+
+HANDLING = staff("case handling")
+
+declare(
+    {
+        "cases:apply": OWN,
+        "cases:mine": OWN,
+        "cases:workbench": staff("the case queue"),
+        "cases:received": staff("cases received at the window"),
+        "cases:window": NONE,
+        "cases:window_apply": NONE,
+        "cases:track": NONE,
+        "cases:detail": HANDLING,
+        "cases:edit": OWN,
+        "cases:receipt": HANDLING,
+        "cases:withdraw": OWN,
+        "cases:supplement": OWN,
+        "cases:rate": OWN,
+        "cases:act": HANDLING,
+        "cases:verify": staff("on-site verification"),
+        "cases:notice": HANDLING,
+        "cases:material": staff("reading a material"),
+        "cases:joint_apply": OWN,
+        "cases:joint_certificate": staff("joint case handling"),
+        "GET api/v1/cases/": staff("the case list"),
+        "GET api/v1/cases/mine": OWN,
+        "GET api/v1/cases/queue": staff("the case queue"),
+        "GET api/v1/cases/search": staff("case search"),
+        "POST api/v1/cases/drafts": OWN,
+        "POST api/v1/cases/window": staff("receiving at the window"),
+        "GET api/v1/cases/verification-tasks": staff("on-site verification"),
+        "POST api/v1/cases/verification-tasks/<task_id>/verify": staff("on-site verification"),
+        "GET api/v1/cases/<case_id>": HANDLING,
+        "PATCH api/v1/cases/<case_id>": OWN,
+        "GET api/v1/cases/<case_id>/timeline": HANDLING,
+        "POST api/v1/cases/<case_id>/materials/<code>": OWN,
+        "POST api/v1/cases/<case_id>/materials/<code>/licence": OWN,
+        "GET api/v1/cases/<case_id>/materials/<code>/file": staff("reading a material"),
+        "POST api/v1/cases/<case_id>/supplement/<code>": HANDLING,
+        "POST api/v1/cases/<case_id>/submit": OWN,
+        "POST api/v1/cases/<case_id>/accept": HANDLING,
+        "POST api/v1/cases/<case_id>/accept-with-gaps": HANDLING,
+        "POST api/v1/cases/<case_id>/reject": HANDLING,
+        "POST api/v1/cases/<case_id>/request-correction": HANDLING,
+        "POST api/v1/cases/<case_id>/resubmit": OWN,
+        "POST api/v1/cases/<case_id>/start-review": HANDLING,
+        "POST api/v1/cases/<case_id>/approve": HANDLING,
+        "POST api/v1/cases/<case_id>/deny": HANDLING,
+        "POST api/v1/cases/<case_id>/issue-result": HANDLING,
+        "POST api/v1/cases/<case_id>/deliver": HANDLING,
+        "POST api/v1/cases/<case_id>/close": HANDLING,
+        "POST api/v1/cases/<case_id>/withdraw": OWN,
+        "POST api/v1/cases/<case_id>/suspend": HANDLING,
+        "POST api/v1/cases/<case_id>/resume": HANDLING,
+        "POST api/v1/cases/<case_id>/terminate": HANDLING,
+        "POST api/v1/cases/<case_id>/sign-commitment": OWN,
+        "POST api/v1/cases/<case_id>/rating": OWN,
+        "GET api/v1/cases/<case_id>/rating": HANDLING,
+        "POST api/v1/joint-cases/": OWN,
+        "GET api/v1/joint-cases/": staff("joint case handling"),
+        "GET api/v1/joint-cases/<joint_id>": staff("joint case handling"),
+        "POST api/v1/joint-cases/cases/<case_id>/certificate": staff("joint case handling"),
+    }
+)
+declare_admin(["cases.case", "cases.verificationtask"], staff("case administration"))
