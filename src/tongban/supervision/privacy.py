@@ -15,6 +15,9 @@ declare(
         "supervision:plan_act": INSPECTIONS,
         "supervision:my_inspections": INSPECTIONS,
         "supervision:record_result": INSPECTIONS,
+        "supervision:unresolved_new": NONE,
+        "supervision:unresolved_list": staff("办不成事 follow-up"),
+        "supervision:unresolved_detail": staff("办不成事 follow-up"),
         "GET api/v1/supervision/rectifications": staff("rectification tasks"),
         "POST api/v1/supervision/rectifications/<task_id>/transition": staff("rectification tasks"),
     }
