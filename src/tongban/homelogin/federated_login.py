@@ -52,6 +52,7 @@ from tongban.accounts.constants import UserKind
 from tongban.accounts.models import FederatedIdentity, HomeRegionClient, PeerLoginClient, User
 from tongban.core.errors import ApplicationError, ValidationFailed
 from tongban.core.identifiers import validate_resident_id
+from tongban.core.text import TextRefused, check_json
 from tongban.regions.models import Region
 
 logger = logging.getLogger("tongban.accounts.federated_login")
@@ -540,6 +541,10 @@ def id_token_verify(*, token: str, client: HomeRegionClient, nonce: str, now: fl
         raise nonce_mismatch()
     if not isinstance(claims.get("sub"), str) or not claims["sub"]:
         raise claims_invalid("sub")
+    try:  # the one text check of what comes in (core.text): a peer's claims are stored as the account
+        check_json(claims, field="id_token")
+    except TextRefused as exc:
+        raise claims_invalid(exc.field) from exc
     return claims
 
 

@@ -6,6 +6,7 @@ The whole redirect dance between two real nodes is in ``test_federated_login_mul
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import secrets
@@ -223,6 +224,15 @@ def test_a_good_id_token_verifies(home_client: HomeRegionClient, provider_key: R
     assert claims["sub"] == "pairwise-subject-1" and claims["kind"] == "resident"
 
 
+def _signed_with_escapes(key: RSAKey, **overrides: Any) -> str:
+    """An ID token whose JSON carries ``\\uXXXX`` escapes (as any JSON encoder may write them)."""
+    from joserfc import jws
+
+    body = json.loads(base64.urlsafe_b64decode(id_token(key).split(".")[1] + "=="))
+    body.update(overrides)
+    return jws.serialize_compact({"alg": "RS256", "kid": "home-key"}, json.dumps(body).encode(), key)
+
+
 def _tampered(token: str) -> str:
     header, payload, signature = token.split(".")
     import base64
@@ -255,6 +265,8 @@ def _tampered(token: str) -> str:
         # the nonce of another login
         (lambda k: id_token(k, nonce="another-nonce"), "id_token_nonce_mismatch"),
         (lambda k: id_token(k, sub=""), "id_token_claims_invalid"),
+        # a name that cannot be stored (a lone surrogate; the one text check, core.text)
+        (lambda k: _signed_with_escapes(k, name="张\ud800"), "id_token_claims_invalid"),
         ("not.a.token", "id_token_invalid"),
     ],
 )
