@@ -88,8 +88,11 @@ def standards_dir() -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per test module. Playwright's sync API keeps an asyncio loop running in this
+    thread while it is started; stopping it after each module means the tests that pytest-xdist
+    runs next in this process (e.g. PDF signing, which calls ``asyncio.run``) find no loop running."""
     chromium = os.environ.get("TONGBAN_CHROMIUM", "/usr/bin/chromium")
     if not os.path.exists(chromium):
         _unavailable(f"chromium not found at {chromium}")
